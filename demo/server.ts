@@ -1,0 +1,59 @@
+// `npm run demo`: the upload endpoint and the demo page on one origin.
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createServer as createVite, type ViteDevServer } from 'vite'
+import { createUploadHandler, toNodeHandler } from '../src/server/index.js'
+import { storageFromEnv } from '../src/server/from-env.js'
+
+const port = Number(process.env.PORT ?? 5173)
+const dir = resolve(process.env.HOIST_DIR ?? '.hoist-data')
+const secret = process.env.HOIST_SECRET ?? demoSecret(dir)
+const { storage, description } = storageFromEnv(dir, secret)
+
+/** One secret per data folder, so links to stored files survive a restart of the demo. */
+function demoSecret(folder: string): string {
+  const file = resolve(folder, '.secret')
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch {
+    mkdirSync(folder, { recursive: true })
+    const secret = randomBytes(32).toString('base64url')
+    writeFileSync(file, secret, { mode: 0o600 })
+    return secret
+  }
+}
+
+const uploads = toNodeHandler(
+  createUploadHandler({
+    storage,
+    basePath: '/api/uploads',
+    // The demo lets anyone upload; a real app checks its session here.
+    authorize: () => ({ id: 'demo' }),
+    maxFileSize: '2GB',
+    secret,
+  }),
+)
+
+let vite: ViteDevServer | undefined
+const server = createServer((req, res) => {
+  if (req.url?.startsWith('/api/uploads/')) void uploads(req, res)
+  else vite!.middlewares(req, res)
+})
+vite = await createVite({
+  configFile: resolve(dirname(fileURLToPath(import.meta.url)), '../vite.config.ts'),
+  logLevel: 'warn',
+  // Hot reload shares the demo's port instead of opening one of its own.
+  server: { middlewareMode: true, hmr: { server } },
+})
+server.listen(port, process.env.HOST ?? '127.0.0.1', () => {
+  console.log(`Demo: http://localhost:${port}  (${description})`)
+})
+const stop = () => {
+  server.close()
+  void vite!.close().then(() => process.exit(0))
+}
+process.once('SIGINT', stop)
+process.once('SIGTERM', stop)

@@ -1,0 +1,74 @@
+/** What the element knows about a file before it is stored. */
+export interface FileSummary {
+  id: string
+  name: string
+  size: number
+  type: string
+}
+
+/** A stored file, as `upload-complete` reports it. */
+export interface FileInfo {
+  id: string
+  /** The object key in storage. */
+  key: string
+  /** A URL the page can GET the stored bytes from (signed and time-limited unless the server sets `publicUrl`). */
+  url: string
+  /** The original file name. */
+  name: string
+  size: number
+  type: string
+  /** Lower-case extension without the dot, or `''`. */
+  extension: string
+  /** Pixel size of images, read in the browser; `null` for anything else. */
+  width: number | null
+  height: number | null
+  etag: string
+  multipart: boolean
+  parts: number
+  /** ISO 8601 times the upload started and finished. */
+  startedAt: string
+  finishedAt: string
+  durationMs: number
+  meta: Record<string, unknown>
+}
+
+export interface UploadErrorInfo {
+  /** A stable machine-readable code, e.g. `file_too_large`, `network_error`, `missing_endpoint`. */
+  code: string
+  message: string
+}
+
+export interface FailedUpload {
+  file: FileSummary
+  error: UploadErrorInfo
+}
+
+export interface HoistEventDetails {
+  'file-added': { file: FileSummary }
+  'file-removed': { file: FileSummary }
+  'restriction-failed': { file: FileSummary | null; error: UploadErrorInfo }
+  'upload-start': { files: FileSummary[] }
+  'upload-progress': { file: FileSummary; bytesUploaded: number; bytesTotal: number }
+  'upload-complete': { file: FileInfo }
+  'upload-error': { file: FileSummary | null; error: UploadErrorInfo }
+  'all-complete': { successful: FileInfo[]; failed: FailedUpload[] }
+}
+
+export type HoistEventName = keyof HoistEventDetails
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'file-added': CustomEvent<HoistEventDetails['file-added']>
+    'file-removed': CustomEvent<HoistEventDetails['file-removed']>
+    'restriction-failed': CustomEvent<HoistEventDetails['restriction-failed']>
+    'upload-start': CustomEvent<HoistEventDetails['upload-start']>
+    'upload-progress': CustomEvent<HoistEventDetails['upload-progress']>
+    'upload-complete': CustomEvent<HoistEventDetails['upload-complete']>
+    'upload-error': CustomEvent<HoistEventDetails['upload-error']>
+    'all-complete': CustomEvent<HoistEventDetails['all-complete']>
+  }
+}
+
+export function emit<K extends HoistEventName>(target: EventTarget, name: K, detail: HoistEventDetails[K]): void {
+  target.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }))
+}

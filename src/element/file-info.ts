@@ -1,0 +1,48 @@
+import type { FileInfo } from './events.js'
+import { toErrorInfo } from './errors.js'
+
+interface StoredInfo {
+  key: string
+  url: string
+  size: number
+  type: string
+  etag: string
+  name: string
+}
+
+/** Asks the server for what it stored under `key`; the server also checks size and type and deletes violators. */
+export async function fetchStored(endpoint: string, key: string, declaredSize: number): Promise<StoredInfo> {
+  const query = new URLSearchParams({ key, declaredSize: String(declaredSize) })
+  let response: Response
+  try {
+    response = await fetch(`${endpoint.replace(/\/+$/, '')}/object?${query}`, { credentials: 'same-origin' })
+  } catch (err) {
+    throw Object.assign(new Error(toErrorInfo(err).message), { code: 'network_error' })
+  }
+  const body = await response.json().catch(() => null)
+  if (!response.ok) {
+    const error = body?.error ?? { code: 'endpoint_error', message: `The upload endpoint answered HTTP ${response.status}.` }
+    throw Object.assign(new Error(error.message), { code: error.code })
+  }
+  return body as StoredInfo
+}
+
+/** Pixel size of an image file, or null for anything the browser cannot decode as one. */
+export async function imageSize(blob: Blob | undefined): Promise<{ width: number; height: number } | null> {
+  if (!blob || !blob.type.startsWith('image/') || typeof createImageBitmap !== 'function') return null
+  try {
+    const bitmap = await createImageBitmap(blob)
+    const size = { width: bitmap.width, height: bitmap.height }
+    bitmap.close()
+    return size
+  } catch {
+    return null
+  }
+}
+
+export function extensionOf(name: string): string {
+  const dot = name.lastIndexOf('.')
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : ''
+}
+
+export type { FileInfo }

@@ -1,0 +1,131 @@
+import { html, LitElement, type PropertyDeclaration } from 'lit'
+import { property, query } from 'lit/decorators.js'
+import { parseSize } from '../shared/sizes.js'
+import type { FailedUpload, FileInfo } from './events.js'
+import { styles } from './hoist-uploader.styles.js'
+import { UppyController, type UploaderConfig } from './uppy-controller.js'
+
+const size: PropertyDeclaration['converter'] = {
+  fromAttribute(value: string | null) {
+    if (value === null) return undefined
+    const bytes = parseSize(value)
+    if (bytes === undefined) console.error(`<hoist-uploader>: "${value}" is not a size; use bytes or units such as 5MB or 2GiB.`)
+    return bytes
+  },
+  toAttribute: (value: number | undefined) => (value === undefined ? null : String(value)),
+}
+
+const DEFAULT_MULTIPART_THRESHOLD = 5 * 1024 * 1024
+
+/**
+ * A drag-and-drop file uploader that sends files straight to your S3-compatible storage,
+ * through URLs signed by your `hoist-uploader/server` endpoint.
+ *
+ * @tag hoist-uploader
+ * @summary Uploads files from the browser straight to your own bucket.
+ *
+ * @fires {CustomEvent<{ file: FileSummary }>} file-added - A file was added to the list.
+ * @fires {CustomEvent<{ file: FileSummary }>} file-removed - A file was removed from the list.
+ * @fires {CustomEvent<{ file: FileSummary | null, error: UploadErrorInfo }>} restriction-failed - A file was refused by `accept`, a size limit or `max-files`.
+ * @fires {CustomEvent<{ files: FileSummary[] }>} upload-start - Files started uploading.
+ * @fires {CustomEvent<{ file: FileSummary, bytesUploaded: number, bytesTotal: number }>} upload-progress - Bytes of a file reached storage.
+ * @fires {CustomEvent<{ file: FileInfo }>} upload-complete - A file is stored; `detail.file.url` reads it back.
+ * @fires {CustomEvent<{ file: FileSummary | null, error: UploadErrorInfo }>} upload-error - A file failed; `detail.error.code` says why.
+ * @fires {CustomEvent<{ successful: FileInfo[], failed: FailedUpload[] }>} all-complete - Every file of an upload run has finished or failed.
+ *
+ * @csspart container - The box the upload dashboard is drawn in.
+ *
+ * @cssprop [--hoist-font=inherit] - Font family of the widget.
+ * @cssprop [--hoist-radius=8px] - Corner radius of the container.
+ */
+export class HoistUploader extends LitElement {
+  static override styles = styles
+
+  /** URL of the Hoist (or Uppy Companion) endpoint that signs uploads, e.g. `/api/uploads`. Required. */
+  @property() endpoint?: string
+
+  /** Largest file accepted: bytes or a size with a unit (`5MB`, `2GiB`). */
+  @property({ attribute: 'max-file-size', converter: size }) maxFileSize?: number
+
+  /** Smallest file accepted: bytes or a size with a unit. */
+  @property({ attribute: 'min-file-size', converter: size }) minFileSize?: number
+
+  /** Most files that can be added at once. */
+  @property({ attribute: 'max-files', type: Number }) maxFiles?: number
+
+  /** Types accepted, in `<input accept>` syntax: `image/*,.pdf`. */
+  @property() accept?: string
+
+  /** Start uploading as soon as files are added. */
+  @property({ attribute: 'auto-upload', type: Boolean }) autoUpload = false
+
+  /** Refuse interaction; files already added stay. */
+  @property({ type: Boolean, reflect: true }) disabled = false
+
+  /** A line of help text shown in the drop zone, e.g. "Images up to 2 GB". */
+  @property() note?: string
+
+  /** Height of the dashboard, any CSS length. */
+  @property() height = '400px'
+
+  /** Colour scheme: `light`, `dark`, or `auto` to follow the system. */
+  @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'light'
+
+  /** Files larger than this are sent as S3 multipart uploads (bytes or a size with a unit; default 5 MiB). */
+  @property({ attribute: 'multipart-threshold', converter: size }) multipartThreshold = DEFAULT_MULTIPART_THRESHOLD
+
+  /** Metadata sent with every file (stored as object metadata and reported in `FileInfo.meta`). */
+  @property({ attribute: false }) meta: Record<string, unknown> = {}
+
+  @query('.container') private readonly container!: HTMLElement | null
+
+  readonly #controller = new UppyController(this, () => this.#config(), () => this.container)
+
+  /** The Uppy instance behind the widget (read-only; `undefined` while disconnected). */
+  get uppy() {
+    return this.#controller.uppy
+  }
+
+  #config(): UploaderConfig {
+    const theme = this.theme === 'dark' || this.theme === 'auto' ? this.theme : 'light'
+    return {
+      endpoint: this.endpoint || undefined,
+      maxFileSize: this.maxFileSize,
+      minFileSize: this.minFileSize,
+      maxFiles: this.maxFiles,
+      accept: this.accept?.split(',').map((s) => s.trim()).filter(Boolean),
+      autoUpload: this.autoUpload,
+      disabled: this.disabled,
+      note: this.note,
+      height: this.height,
+      theme,
+      meta: this.meta,
+      multipartThreshold: this.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD,
+    }
+  }
+
+  /** Uploads the files added so far; resolves with what `all-complete` reports. */
+  upload(): Promise<{ successful: FileInfo[]; failed: FailedUpload[] }> {
+    return this.#controller.upload()
+  }
+
+  /** Stops every upload (aborting multipart uploads in storage) and clears the list. */
+  cancelAll(): void {
+    this.uppy?.cancelAll()
+  }
+
+  /** Adds files as if picked by the user. */
+  addFiles(files: Iterable<File> | FileList): void {
+    this.#controller.addFiles(files)
+  }
+
+  /** Cancels everything and returns the widget to its empty state. */
+  reset(): void {
+    this.uppy?.cancelAll()
+    this.uppy?.clear()
+  }
+
+  protected override render() {
+    return html`<div class="container" part="container"></div>`
+  }
+}

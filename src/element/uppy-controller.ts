@@ -1,0 +1,284 @@
+import Uppy, { type UppyFile } from '@uppy/core'
+import Dashboard from '@uppy/dashboard'
+import type { ReactiveController, ReactiveControllerHost } from 'lit'
+import { toErrorInfo } from './errors.js'
+import { emit, type FailedUpload, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
+import { extensionOf, fetchStored, imageSize } from './file-info.js'
+import { declaredMeta, installTransport, partSizeFor, removeTransport } from './transport.js'
+
+export interface UploaderConfig {
+  endpoint: string | undefined
+  maxFileSize: number | undefined
+  minFileSize: number | undefined
+  maxFiles: number | undefined
+  accept: string[] | undefined
+  autoUpload: boolean
+  disabled: boolean
+  note: string | undefined
+  height: string
+  theme: 'light' | 'dark' | 'auto'
+  meta: Record<string, unknown>
+  multipartThreshold: number
+}
+
+type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
+type Host = ReactiveControllerHost & HTMLElement
+const DASHBOARD_ID = 'HoistDashboard'
+let instances = 0
+
+const summary = (file: AnyFile): FileSummary => ({ id: file.id, name: file.name ?? '', size: file.size ?? 0, type: file.type ?? '' })
+
+/**
+ * Owns the element's Uppy instance: created when the host first renders while connected, updated
+ * in place when its config changes (files are kept), destroyed when the host leaves the document.
+ */
+export class UppyController implements ReactiveController {
+  uppy: Uppy | undefined
+  readonly #host: Host
+  readonly #config: () => UploaderConfig
+  readonly #target: () => HTMLElement | null
+  #applied: UploaderConfig | undefined
+  #destroyTimer = false
+  #startedAt = new Map<string, number>()
+  #errors = new Map<string, UploadErrorInfo>()
+  #infos = new Map<string, Promise<FileInfo | null>>()
+  #waiters: ((detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void)[] = []
+
+  constructor(host: Host, config: () => UploaderConfig, target: () => HTMLElement | null) {
+    this.#host = host
+    this.#config = config
+    this.#target = target
+    host.addController(this)
+  }
+
+  hostConnected(): void {
+    this.#destroyTimer = false
+    if (!this.uppy) this.#host.requestUpdate()
+    document.addEventListener('paste', this.#onPaste)
+  }
+
+  hostUpdated(): void {
+    if (!this.#host.isConnected) return
+    if (!this.uppy) this.#create()
+    else this.#apply()
+  }
+
+  hostDisconnected(): void {
+    document.removeEventListener('paste', this.#onPaste)
+    // A move within the document disconnects and reconnects in one task: keep the uploads going.
+    this.#destroyTimer = true
+    queueMicrotask(() => {
+      if (this.#destroyTimer && !this.#host.isConnected) this.destroy()
+    })
+  }
+
+  destroy(): void {
+    this.#destroyTimer = false
+    this.uppy?.destroy()
+    this.uppy = undefined
+    this.#applied = undefined
+    this.#startedAt.clear()
+    this.#errors.clear()
+    this.#infos.clear()
+  }
+
+  /** Adds files as if the user had picked them; restriction failures are reported as `restriction-failed`. */
+  addFiles(files: Iterable<File>): void {
+    const uppy = this.#require()
+    const descriptors = Array.from(files, (data) => ({ source: 'hoist-uploader', name: data.name, type: data.type, data }))
+    try {
+      uppy.addFiles(descriptors)
+    } catch {
+      // Uppy has already emitted `restriction-failed` for each refused file.
+    }
+  }
+
+  /** Starts uploading; resolves with what `all-complete` reports. */
+  upload(): Promise<{ successful: FileInfo[]; failed: FailedUpload[] }> {
+    const uppy = this.#require()
+    const done = new Promise<{ successful: FileInfo[]; failed: FailedUpload[] }>((resolve) => this.#waiters.push(resolve))
+    uppy.upload().catch(() => {
+      // failures arrive through `upload-error` and `complete`
+    })
+    return done
+  }
+
+  #require(): Uppy {
+    if (!this.uppy) throw new Error('<hoist-uploader> is not connected to a document yet')
+    return this.uppy
+  }
+
+  #create(): void {
+    const target = this.#target()
+    if (!target) return
+    const config = this.#config()
+    const uppy = new Uppy({ id: `hoist-${++instances}`, autoProceed: config.autoUpload, restrictions: restrictionsOf(config), meta: config.meta })
+    uppy.use(Dashboard, { id: DASHBOARD_ID, target, ...dashboardOptionsOf(config) })
+    this.uppy = uppy
+    this.#installTransport(config)
+    this.#wire(uppy)
+    this.#applied = config
+  }
+
+  #installTransport(config: UploaderConfig): void {
+    const uppy = this.uppy!
+    if (config.endpoint) {
+      installTransport(uppy, { endpoint: config.endpoint, multipartThreshold: config.multipartThreshold })
+    } else {
+      console.error('<hoist-uploader>: the "endpoint" attribute is required, e.g. <hoist-uploader endpoint="/api/uploads">.')
+      uppy.addUploader(this.#missingEndpoint)
+    }
+  }
+
+  #missingEndpoint = async (fileIDs: string[]): Promise<void> => {
+    const uppy = this.uppy!
+    for (const file of uppy.getFilesByIds(fileIDs)) {
+      const error = { name: 'HoistError', message: 'No upload endpoint is set: give <hoist-uploader> an "endpoint" attribute.', code: 'missing_endpoint' }
+      uppy.emit('upload-error', file, error)
+    }
+  }
+
+  #apply(): void {
+    const next = this.#config()
+    const prev = this.#applied!
+    const uppy = this.uppy!
+    const changed = (keys: (keyof UploaderConfig)[]) => keys.some((k) => JSON.stringify(prev[k]) !== JSON.stringify(next[k]))
+    if (changed(['autoUpload', 'maxFileSize', 'minFileSize', 'maxFiles', 'accept'])) {
+      uppy.setOptions({ autoProceed: next.autoUpload, restrictions: restrictionsOf(next) })
+    }
+    if (changed(['meta'])) uppy.setMeta(next.meta)
+    if (changed(['note', 'height', 'theme', 'disabled'])) uppy.getPlugin(DASHBOARD_ID)?.setOptions(dashboardOptionsOf(next))
+    if (changed(['endpoint', 'multipartThreshold'])) {
+      if (prev.endpoint) removeTransport(uppy)
+      else uppy.removeUploader(this.#missingEndpoint)
+      this.#installTransport(next)
+      for (const file of uppy.getFiles()) this.#declare(file as AnyFile, next)
+    }
+    this.#applied = next
+  }
+
+  #declare(file: AnyFile, config: UploaderConfig): void {
+    const declared = declaredMeta(file.size ?? 0, config.multipartThreshold)
+    this.uppy!.setFileMeta(file.id, { declaredSize: declared.declaredSize, partSize: declared.partSize })
+  }
+
+  #wire(uppy: Uppy): void {
+    const host = this.#host
+    uppy.on('file-added', (file) => {
+      this.#declare(file as AnyFile, this.#config())
+      emit(host, 'file-added', { file: summary(file as AnyFile) })
+    })
+    uppy.on('file-removed', (file) => emit(host, 'file-removed', { file: summary(file as AnyFile) }))
+    uppy.on('restriction-failed', (file, error) => {
+      emit(host, 'restriction-failed', { file: file ? summary(file as AnyFile) : null, error: { code: 'restriction', message: error.message } })
+    })
+    uppy.on('upload-start', (files) => {
+      const now = Date.now()
+      for (const f of files) this.#startedAt.set(f.id, now)
+      emit(host, 'upload-start', { files: files.map((f) => summary(f as AnyFile)) })
+    })
+    uppy.on('upload-progress', (file, progress) => {
+      if (!file) return
+      emit(host, 'upload-progress', { file: summary(file as AnyFile), bytesUploaded: progress.bytesUploaded, bytesTotal: progress.bytesTotal ?? file.size ?? 0 })
+    })
+    uppy.on('upload-error', (file, error) => {
+      const info = toErrorInfo(error)
+      if (file) this.#errors.set(file.id, info)
+      emit(host, 'upload-error', { file: file ? summary(file as AnyFile) : null, error: info })
+    })
+    uppy.on('upload-success', (file, response) => {
+      if (!file) return
+      const finishedAt = Date.now()
+      const key = (response.body as { key?: string } | undefined)?.key ?? ''
+      this.#infos.set(file.id, this.#describe(file as AnyFile, key, finishedAt))
+    })
+    uppy.on('complete', (result) => void this.#complete(result.successful ?? [], result.failed ?? []))
+  }
+
+  /** Builds a file's FileInfo after upload; the server's answer about the stored object is the truth. */
+  async #describe(file: AnyFile, key: string, finishedAt: number): Promise<FileInfo | null> {
+    const config = this.#config()
+    const startedAt = this.#startedAt.get(file.id) ?? finishedAt
+    try {
+      const [stored, dims] = await Promise.all([fetchStored(config.endpoint ?? '', key, file.size ?? 0), imageSize(file.data as Blob)])
+      const multipart = (file.size ?? 0) > config.multipartThreshold
+      const { declaredSize: _s, partSize: _p, name: _n, type: _t, ...meta } = file.meta
+      const info: FileInfo = {
+        id: file.id,
+        key: stored.key,
+        url: stored.url,
+        name: file.name ?? stored.name,
+        size: stored.size,
+        type: stored.type,
+        extension: extensionOf(file.name ?? ''),
+        width: dims?.width ?? null,
+        height: dims?.height ?? null,
+        etag: stored.etag,
+        multipart,
+        parts: multipart ? Math.ceil(stored.size / partSizeFor(stored.size)) : 1,
+        startedAt: new Date(startedAt).toISOString(),
+        finishedAt: new Date(finishedAt).toISOString(),
+        durationMs: finishedAt - startedAt,
+        meta,
+      }
+      emit(this.#host, 'upload-complete', { file: info })
+      return info
+    } catch (err) {
+      const error = toErrorInfo(err)
+      this.#errors.set(file.id, error)
+      if (this.uppy?.getFile(file.id)) this.uppy.setFileState(file.id, { error: error.message })
+      emit(this.#host, 'upload-error', { file: summary(file), error })
+      return null
+    }
+  }
+
+  async #complete(successful: AnyFile[], failed: AnyFile[]): Promise<void> {
+    const infos = await Promise.all(successful.map((f) => this.#infos.get(f.id) ?? Promise.resolve(null)))
+    const detail = {
+      successful: infos.filter((i): i is FileInfo => i !== null),
+      failed: [...successful.filter((_, i) => infos[i] === null), ...failed].map((f) => ({
+        file: summary(f),
+        error: this.#errors.get(f.id) ?? { code: 'upload_failed', message: f.error ?? 'The upload failed.' },
+      })),
+    }
+    for (const f of successful) this.#infos.delete(f.id)
+    emit(this.#host, 'all-complete', detail)
+    for (const resolve of this.#waiters.splice(0)) resolve(detail)
+  }
+
+  // Uppy's own paste check compares document.activeElement, which is our host inside a shadow root.
+  #onPaste = (event: ClipboardEvent): void => {
+    if (!this.uppy || this.#config().disabled) return
+    const path = event.composedPath()
+    const dashboard = this.#target()?.querySelector('.uppy-Dashboard')
+    if (dashboard && path.includes(dashboard)) return // the Dashboard's own onPaste handles these
+    if (!this.#host.matches(':focus-within') && !path.includes(this.#host)) return
+    const files = Array.from(event.clipboardData?.files ?? [])
+    if (files.length === 0) return
+    event.preventDefault()
+    this.addFiles(files)
+  }
+}
+
+function restrictionsOf(c: UploaderConfig) {
+  return {
+    maxFileSize: c.maxFileSize ?? null,
+    minFileSize: c.minFileSize ?? null,
+    maxNumberOfFiles: c.maxFiles ?? null,
+    allowedFileTypes: c.accept ?? null,
+  }
+}
+
+function dashboardOptionsOf(c: UploaderConfig) {
+  return {
+    inline: true as const,
+    width: '100%',
+    height: c.height,
+    note: c.note ?? null,
+    theme: c.theme,
+    disabled: c.disabled,
+    proudlyDisplayPoweredByUppy: false,
+    showRemoveButtonAfterComplete: true,
+    hideProgressAfterFinish: false,
+  }
+}

@@ -1,0 +1,66 @@
+import { assertOrigin, preflight, withCors } from './cors.js'
+import { errorResponse, HttpError, notFound } from './errors.js'
+import { resolveOptions, type UploadHandlerOptions } from './options.js'
+import * as routes from './routes.js'
+
+export type UploadHandler = (request: Request) => Promise<Response>
+
+async function authorize<User>(authorizeFn: (r: Request) => User | Promise<User>, request: Request): Promise<User> {
+  let user: User
+  try {
+    user = await authorizeFn(request)
+  } catch (err) {
+    if (err instanceof HttpError) throw err
+    throw new HttpError(401, 'unauthorized', 'Sign in to upload files.')
+  }
+  if (!user) throw new HttpError(401, 'unauthorized', 'Sign in to upload files.')
+  return user
+}
+
+/**
+ * A web-standard `(Request) => Promise<Response>` that speaks Uppy Companion's S3 protocol under
+ * `basePath`, enforces the upload policy and talks to `storage`. It keeps no state between requests.
+ */
+export function createUploadHandler<User = unknown>(options: UploadHandlerOptions<User>): UploadHandler {
+  const opts = resolveOptions(options)
+
+  async function route(request: Request, url: URL, path: string): Promise<Response> {
+    const ctx = { baseUrl: `${url.origin}${opts.basePath}` }
+    if (path.startsWith('/disk/') && opts.storage.handle) {
+      // Storage-owned routes are authorized by the signed token in their URL.
+      return opts.storage.handle(request, path.slice('/disk'.length), ctx)
+    }
+    const user = await authorize(opts.authorize, request)
+    const c: routes.Call<User> = { request, url, user, prefix: opts.prefixFor(user), ctx, opts }
+    const m = request.method
+    const seg = path.split('/').slice(1).map(decodeURIComponent)
+    if (m === 'GET' && path === '/s3/params') return routes.params(c)
+    if (m === 'GET' && path === '/object') return routes.objectInfo(c)
+    if (seg[0] === 's3' && seg[1] === 'multipart') {
+      if (seg.length === 2 && m === 'POST') return routes.createMultipart(c)
+      if (seg.length === 3 && m === 'GET') return routes.listParts(c, seg[2])
+      if (seg.length === 3 && m === 'DELETE') return routes.abort(c, seg[2])
+      if (seg.length === 4 && m === 'POST' && seg[3] === 'complete') return routes.complete(c, seg[2])
+      if (seg.length === 4 && m === 'GET' && seg[3] === 'batch') return routes.signBatch(c, seg[2])
+      if (seg.length === 4 && m === 'GET') return routes.signOnePart(c, seg[2], seg[3])
+    }
+    throw notFound('not_found', `No route ${m} ${path}.`)
+  }
+
+  return async function handleUpload(request: Request): Promise<Response> {
+    const url = new URL(request.url)
+    if (!url.pathname.startsWith(`${opts.basePath}/`)) {
+      return errorResponse(notFound('not_found', `Upload routes live under ${opts.basePath || '/'}.`))
+    }
+    if (request.method === 'OPTIONS') return preflight(request, opts.originAllowed)
+    let origin: string | undefined
+    let response: Response
+    try {
+      origin = assertOrigin(request, opts.originAllowed)
+      response = await route(request, url, url.pathname.slice(opts.basePath.length))
+    } catch (err) {
+      response = errorResponse(err, opts.onError)
+    }
+    return withCors(response, origin)
+  }
+}

@@ -1,0 +1,8 @@
+export { createUploadHandler, type UploadHandler } from './handler.js'
+export type { UploadHandlerOptions } from './options.js'
+export { toNodeHandler, type NodeHandlerOptions } from './node.js'
+export { HttpError } from './errors.js'
+export { safeName, defaultKey, type KeyContext } from './keys.js'
+export { s3Storage, type S3StorageOptions } from './storage/s3.js'
+export { diskStorage, type DiskStorageOptions } from './storage/disk.js'
+export type { Storage, StorageContext, StoredObject, UploadedPart, PostTarget, NewObject } from './storage/types.js'

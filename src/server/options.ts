@@ -1,0 +1,96 @@
+import { parseSize } from '../shared/sizes.js'
+import type { KeyContext } from './keys.js'
+import { defaultKey } from './keys.js'
+import type { Storage } from './storage/types.js'
+import { resolveSecret } from './tokens.js'
+
+export interface UploadHandlerOptions<User = unknown> {
+  storage: Storage
+  /**
+   * Decides who may upload. Return the user (any truthy value); return nothing or throw to refuse:
+   * a thrown `HttpError` keeps its status, anything else answers 401. Required: pass
+   * `authorize: () => true` to let anyone upload.
+   */
+  authorize: (request: Request) => User | Promise<User>
+  /** Path the handler is mounted under, e.g. `/api/uploads` (default: none). */
+  basePath?: string
+  /** HMAC secret for upload ids (default: `HOIST_SECRET`, else random per process). Share it between instances. */
+  secret?: string
+  /** Where a user may write; keys outside it are refused (default `uploads/`). */
+  keyPrefix?: string | ((user: User) => string)
+  /** Picks the object key; must stay under `ctx.prefix` (default `{prefix}{yyyy}/{mm}/{uuid}/{safe-name}`). */
+  key?: (ctx: KeyContext<User>) => string
+  /** Largest file accepted, in bytes or with a unit: `2GB`, `500MiB` (default 5 GiB, S3's single-PUT limit is not a factor). */
+  maxFileSize?: number | string
+  /** MIME types or extensions accepted: `['image/*', 'application/pdf', '.heic']` (default: any). */
+  allowedTypes?: string[]
+  /** Lifetime of upload URLs, in seconds (default 900). */
+  expiresIn?: number
+  /** Lifetime of the read URLs handed back in file info, in seconds (default 3600). */
+  readExpiresIn?: number
+  /** A permanent URL for a stored key (a public bucket or CDN); replaces the signed read URL. */
+  publicUrl?: (key: string) => string
+  /** Origins allowed to call the handler from another origin: a list (`*` wildcards a port or subdomain), a predicate, or `'*'`. Default: same origin only. */
+  allowedOrigins?: string[] | '*' | ((origin: string) => boolean)
+  /** Called with unexpected errors before a generic 500 is sent (default: `console.error`). */
+  onError?: (error: unknown) => void
+}
+
+export interface ResolvedOptions<User> {
+  storage: Storage
+  authorize: (request: Request) => User | Promise<User>
+  basePath: string
+  secret: string
+  prefixFor: (user: User) => string
+  key: (ctx: KeyContext<User>) => string
+  maxFileSize: number
+  allowedTypes?: string[]
+  expiresIn: number
+  readExpiresIn: number
+  publicUrl?: (key: string) => string
+  originAllowed: (origin: string) => boolean
+  onError: (error: unknown) => void
+}
+
+function originMatcher(allowed: UploadHandlerOptions['allowedOrigins']): (origin: string) => boolean {
+  if (allowed === undefined) return () => false
+  if (allowed === '*') return () => true
+  if (typeof allowed === 'function') return allowed
+  if (!Array.isArray(allowed)) throw new TypeError('createUploadHandler: allowedOrigins must be an array, "*" or a function')
+  const patterns = allowed.map((o) => {
+    const escaped = o.replace(/\/+$/, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')
+    return new RegExp(`^${escaped}$`, 'i')
+  })
+  return (origin) => patterns.some((p) => p.test(origin))
+}
+
+const normalizePrefix = (p: string) => {
+  const s = p.replace(/^\/+/, '')
+  return s === '' || s.endsWith('/') ? s : `${s}/`
+}
+
+export function resolveOptions<User>(o: UploadHandlerOptions<User>): ResolvedOptions<User> {
+  if (!o || typeof o !== 'object') throw new TypeError('createUploadHandler: options are required')
+  if (!o.storage) throw new TypeError('createUploadHandler: storage is required, e.g. diskStorage({ dir }) or s3Storage({ bucket })')
+  if (typeof o.authorize !== 'function') {
+    throw new TypeError('createUploadHandler: authorize is required; pass authorize: () => true to let anyone upload')
+  }
+  const maxFileSize = o.maxFileSize === undefined ? 5 * 1024 ** 3 : parseSize(o.maxFileSize)
+  if (maxFileSize === undefined) throw new TypeError(`createUploadHandler: maxFileSize "${o.maxFileSize}" is not a size`)
+  const prefix = o.keyPrefix ?? 'uploads/'
+  return {
+    storage: o.storage,
+    authorize: o.authorize,
+    basePath: (o.basePath ?? '').replace(/\/+$/, ''),
+    secret: resolveSecret(o.secret, 'createUploadHandler'),
+    prefixFor: typeof prefix === 'function' ? (user) => normalizePrefix(prefix(user)) : () => normalizePrefix(prefix),
+    key: o.key ?? defaultKey,
+    maxFileSize,
+    allowedTypes: o.allowedTypes,
+    expiresIn: o.expiresIn ?? 900,
+    readExpiresIn: o.readExpiresIn ?? 3600,
+    publicUrl: o.publicUrl,
+    originAllowed: originMatcher(o.allowedOrigins),
+    onError: o.onError ?? ((err) => console.error('hoist-uploader:', err)),
+  }
+}

@@ -1,0 +1,278 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile, open } from 'node:fs/promises'
+import { dirname, join, resolve, sep } from 'node:path'
+import { Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import { badRequest, HttpError, notFound } from '../errors.js'
+import { assertPartNumber, MIN_PART_SIZE } from '../policy.js'
+import { assertValidKey } from '../keys.js'
+import { resolveSecret, signToken, verifyToken } from '../tokens.js'
+import type { NewObject, Storage, StoredObject, UploadedPart } from './types.js'
+
+
+export interface DiskStorageOptions {
+  /** Folder that holds the objects and the uploads in progress. */
+  dir: string
+  /** HMAC secret for the part, form and read URLs (default: `HOIST_SECRET`, else random per process). */
+  secret?: string
+}
+
+interface Meta {
+  type: string
+  etag: string
+  metadata: Record<string, string>
+}
+
+interface PartToken { u: string; n: number; l?: number; e: number }
+interface PostToken { k: string; t: string; m: Record<string, string>; min: number; max: number; e: number }
+interface ReadToken { k: string; e: number }
+
+/** Form uploads are parsed in memory; this bounds what a form may add to the file it carries. */
+const FORM_OVERHEAD = 64 * 1024
+const now = () => Math.floor(Date.now() / 1000)
+
+/**
+ * Stores objects in a folder. Its upload URLs point back at the handler (`{base}/disk/…`) and are
+ * HMAC-signed with an expiry, like presigned S3 URLs; parts are assembled on complete.
+ */
+export function diskStorage(options: DiskStorageOptions): Storage {
+  if (!options?.dir) throw new TypeError('diskStorage: dir is required')
+  const root = resolve(options.dir)
+  const objects = join(root, 'objects')
+  const metas = join(root, 'meta')
+  const uploads = join(root, 'multipart')
+  const secret = resolveSecret(options.secret, 'diskStorage')
+
+  const inside = (base: string, key: string, suffix = '') => {
+    assertValidKey(key)
+    const path = join(base, ...key.split('/')) + suffix
+    if (!path.startsWith(base + sep)) throw badRequest('invalid_key', 'The key escapes the storage folder.')
+    return path
+  }
+  const uploadDir = (uploadId: string) => {
+    if (!/^[a-f0-9]{32}$/.test(uploadId)) throw notFound('upload_not_found', 'No multipart upload with that id exists.')
+    return join(uploads, uploadId)
+  }
+
+  async function readUpload(uploadId: string, key: string): Promise<NewObject> {
+    const dir = uploadDir(uploadId)
+    const upload = await readFile(join(dir, 'upload.json'), 'utf8').then(JSON.parse, () => null)
+    if (!upload || upload.key !== key) {
+      throw notFound('upload_not_found', 'No multipart upload with that id exists for that key (it was completed or aborted).')
+    }
+    return upload as NewObject
+  }
+
+  async function partFiles(uploadId: string): Promise<Map<number, { file: string; etag: string }>> {
+    const names = await readdir(uploadDir(uploadId)).catch(() => [] as string[])
+    const parts = new Map<number, { file: string; etag: string }>()
+    for (const name of names) {
+      const m = /^(\d+)\.([a-f0-9]{32})\.part$/.exec(name)
+      if (m) parts.set(Number(m[1]), { file: join(uploadDir(uploadId), name), etag: m[2] })
+    }
+    return parts
+  }
+
+  /** Writes an object through a temp file (`write` returns its ETag), then its metadata, then renames it into place. */
+  async function commit(key: string, object: Omit<Meta, 'etag'>, write: (tmp: string) => Promise<string>): Promise<void> {
+    const path = inside(objects, key)
+    const metaPath = inside(metas, key, '.json')
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+    await mkdir(dirname(path), { recursive: true })
+    await mkdir(dirname(metaPath), { recursive: true })
+    try {
+      const etag = await write(tmp)
+      await writeFile(metaPath, JSON.stringify({ ...object, etag } satisfies Meta))
+      await rename(tmp, path)
+    } catch (err) {
+      await rm(tmp, { force: true })
+      throw err
+    }
+  }
+
+  /** Streams `body` to `path`, refusing it if it is not exactly `length` bytes; returns its MD5. */
+  async function writeBody(body: ReadableStream<Uint8Array> | null, path: string, length: number | undefined, max: number): Promise<{ md5: string; size: number }> {
+    const hash = createHash('md5')
+    const out = createWriteStream(path)
+    let size = 0
+    try {
+      if (body) {
+        for await (const chunk of Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+          size += chunk.length
+          if (size > (length ?? max)) throw new HttpError(400, 'length_mismatch', `The body is larger than the ${length ?? max} bytes this URL was signed for.`)
+          hash.update(chunk)
+          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
+        }
+      }
+      if (length !== undefined && size !== length) {
+        throw new HttpError(400, 'length_mismatch', `The body is ${size} bytes; this URL was signed for exactly ${length}.`)
+      }
+      out.end()
+      await finished(out)
+      return { md5: hash.digest('hex'), size }
+    } catch (err) {
+      out.destroy()
+      await rm(path, { force: true })
+      throw err
+    }
+  }
+
+  async function putPart(request: Request, url: URL): Promise<Response> {
+    const t = verifyToken<PartToken>(secret, url.searchParams.get('t') ?? '', 'part URL')
+    if (t.e < now()) throw new HttpError(403, 'expired', 'This part URL has expired; ask for a new one.')
+    const dir = uploadDir(t.u)
+    await stat(join(dir, 'upload.json')).catch(() => {
+      throw notFound('upload_not_found', 'The multipart upload was completed or aborted.')
+    })
+    const tmp = join(dir, `${t.n}.${randomBytes(6).toString('hex')}.tmp`)
+    const { md5 } = await writeBody(request.body, tmp, t.l, 5 * 1024 ** 3)
+    for (const [n, p] of await partFiles(t.u)) if (n === t.n) await rm(p.file, { force: true })
+    await rename(tmp, join(dir, `${t.n}.${md5}.part`))
+    return new Response(null, { status: 200, headers: { etag: `"${md5}"` } })
+  }
+
+  async function postObject(request: Request, url: URL): Promise<Response> {
+    // The token rides in the URL so the size limit is known before the body is read.
+    const t = verifyToken<PostToken>(secret, url.searchParams.get('t') ?? '', 'upload form')
+    if (t.e < now()) throw new HttpError(403, 'expired', 'This upload form has expired; ask for a new one.')
+    const length = Number(request.headers.get('content-length'))
+    if (!Number.isFinite(length) || length <= 0) throw new HttpError(411, 'length_required', 'A form upload needs a Content-Length.')
+    if (length > t.max + FORM_OVERHEAD) throw new HttpError(413, 'file_too_large', `The form is larger than the ${t.max} bytes this upload allows.`)
+    let form: FormData
+    try {
+      form = await request.formData()
+    } catch {
+      throw badRequest('invalid_form', 'The body is not a multipart/form-data upload.')
+    }
+    if (form.get('key') !== t.k) throw new HttpError(403, 'invalid_token', 'The key field does not match the signed key.')
+    const file = form.get('file')
+    if (!(file instanceof Blob)) throw badRequest('invalid_form', 'The form has no "file" field.')
+    if (file.size < t.min || file.size > t.max) {
+      const allowed = t.min === t.max ? `exactly ${t.min}` : `${t.min} to ${t.max}`
+      throw new HttpError(400, 'length_mismatch', `The file is ${file.size} bytes; this form allows ${allowed}.`)
+    }
+    let etag = ''
+    await commit(t.k, { type: t.t, metadata: t.m }, async (tmp) => {
+      etag = (await writeBody(file.stream(), tmp, file.size, file.size)).md5
+      return etag
+    })
+    return new Response(null, { status: 204, headers: { etag: `"${etag}"` } })
+  }
+
+  async function getObject(request: Request, url: URL): Promise<Response> {
+    const t = verifyToken<ReadToken>(secret, url.searchParams.get('t') ?? '', 'read URL')
+    if (t.e < now()) throw new HttpError(403, 'expired', 'This read URL has expired.')
+    const object = await storage.head(t.k)
+    if (!object) throw notFound('not_found', 'No object with that key exists.')
+    const name = decodeURIComponent(object.metadata['original-name'] ?? t.k.split('/').pop()!)
+    const inline = /^(image\/(png|jpeg|gif|webp|avif)|video\/|audio\/|application\/pdf|text\/plain)/.test(object.type)
+    const headers = {
+      'content-type': object.type,
+      'content-length': String(object.size),
+      etag: `"${object.etag}"`,
+      'last-modified': object.lastModified.toUTCString(),
+      // Uploaded bytes are served from the app's own origin: never let them run as a page.
+      'content-security-policy': "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'",
+      'x-content-type-options': 'nosniff',
+      'content-disposition': `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(name)}`,
+      'cache-control': 'private, max-age=3600',
+    }
+    if (request.method === 'HEAD') return new Response(null, { status: 200, headers })
+    const stream = Readable.toWeb(createReadStream(inside(objects, t.k))) as ReadableStream<Uint8Array>
+    return new Response(stream, { status: 200, headers })
+  }
+
+  const storage: Storage = {
+    name: 'disk',
+
+    async presignPost(object, { minSize, maxSize }, expiresIn, ctx) {
+      const token = signToken(secret, { k: object.key, t: object.type, m: object.metadata, min: minSize, max: maxSize, e: now() + expiresIn } satisfies PostToken)
+      return { url: `${ctx.baseUrl}/disk/post?t=${token}`, fields: { key: object.key } }
+    },
+
+    async createMultipart(object) {
+      inside(objects, object.key)
+      const uploadId = randomBytes(16).toString('hex')
+      await mkdir(uploadDir(uploadId), { recursive: true })
+      await writeFile(join(uploadDir(uploadId), 'upload.json'), JSON.stringify(object))
+      return { uploadId }
+    },
+
+    async presignPart({ key, uploadId, partNumber, contentLength }, expiresIn, ctx) {
+      await readUpload(uploadId, key)
+      const token = signToken(secret, { u: uploadId, n: assertPartNumber(partNumber), l: contentLength, e: now() + expiresIn } satisfies PartToken)
+      return `${ctx.baseUrl}/disk/part?t=${token}`
+    },
+
+    async listParts(key, uploadId) {
+      await readUpload(uploadId, key)
+      const parts: UploadedPart[] = []
+      for (const [n, p] of await partFiles(uploadId)) {
+        const s = await stat(p.file).catch(() => null)
+        if (s) parts.push({ PartNumber: n, Size: s.size, ETag: p.etag })
+      }
+      return parts.sort((a, b) => a.PartNumber - b.PartNumber)
+    },
+
+    async completeMultipart(key, uploadId, parts) {
+      const upload = await readUpload(uploadId, key)
+      const stored = await partFiles(uploadId)
+      const files: string[] = []
+      for (const [i, part] of parts.entries()) {
+        const have = stored.get(part.PartNumber)
+        if (!have || have.etag !== part.ETag.replace(/"/g, '')) {
+          throw new HttpError(400, 'invalid_parts', `Part ${part.PartNumber} is missing or its ETag does not match what was stored.`)
+        }
+        if (i < parts.length - 1 && (await stat(have.file)).size < MIN_PART_SIZE) {
+          throw new HttpError(400, 'part_too_small', 'Every part but the last must be at least 5 MiB.')
+        }
+        files.push(have.file)
+      }
+      const digests = Buffer.concat(parts.map((p) => Buffer.from(p.ETag.replace(/"/g, ''), 'hex')))
+      const etag = `${createHash('md5').update(digests).digest('hex')}-${parts.length}`
+      await commit(key, { type: upload.type, metadata: upload.metadata }, async (tmp) => {
+        const out = await open(tmp, 'w')
+        try {
+          for (const file of files) {
+            for await (const chunk of createReadStream(file)) await out.write(chunk as Buffer)
+          }
+        } finally {
+          await out.close()
+        }
+        return etag
+      })
+      await rm(uploadDir(uploadId), { recursive: true, force: true })
+    },
+
+    async abortMultipart(key, uploadId) {
+      await readUpload(uploadId, key)
+      await rm(uploadDir(uploadId), { recursive: true, force: true })
+    },
+
+    async head(key): Promise<StoredObject | null> {
+      const s = await stat(inside(objects, key)).catch(() => null)
+      if (!s?.isFile()) return null
+      const meta: Meta = await readFile(inside(metas, key, '.json'), 'utf8').then(JSON.parse, () => ({ type: 'application/octet-stream', etag: '', metadata: {} }))
+      return { key, size: s.size, type: meta.type, etag: meta.etag, lastModified: s.mtime, metadata: meta.metadata }
+    },
+
+    async delete(key) {
+      await rm(inside(objects, key), { force: true })
+      await rm(inside(metas, key, '.json'), { force: true })
+    },
+
+    async readUrl(key, expiresIn, ctx) {
+      return `${ctx.baseUrl}/disk/object?t=${signToken(secret, { k: key, e: now() + expiresIn } satisfies ReadToken)}`
+    },
+
+    async handle(request, path) {
+      const url = new URL(request.url)
+      if (path === '/part' && request.method === 'PUT') return putPart(request, url)
+      if (path === '/post' && request.method === 'POST') return postObject(request, url)
+      if (path === '/object' && (request.method === 'GET' || request.method === 'HEAD')) return getObject(request, url)
+      throw notFound('not_found', `No route ${request.method} ${path} in disk storage.`)
+    },
+  }
+  return storage
+}

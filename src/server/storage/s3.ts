@@ -1,0 +1,157 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListPartsCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3'
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { HttpError } from '../errors.js'
+import type { NewObject, Storage, StoredObject, UploadedPart } from './types.js'
+
+export interface S3StorageOptions {
+  bucket: string
+  /** Custom endpoint for R2, MinIO, Ceph RGW…; omit for AWS S3. */
+  endpoint?: string
+  region?: string
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+  /** Address buckets as `endpoint/bucket` rather than `bucket.endpoint` (MinIO, RGW). */
+  forcePathStyle?: boolean
+  /** Use an S3 client you built yourself instead (its settings win). */
+  client?: S3Client
+}
+
+const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"+|"+$/g, '')
+
+/** Maps the S3 errors a client can cause to HTTP errors; anything else stays a 500. */
+function translate(err: unknown): never {
+  if (err instanceof S3ServiceException) {
+    // Stores differ in the name they give a missing upload (RGW: NoSuchKey); on these routes any 404 is one.
+    if (err.$metadata?.httpStatusCode === 404 && err.name !== 'NoSuchUpload') err.name = 'NoSuchUpload'
+    switch (err.name) {
+      case 'NoSuchUpload':
+        throw new HttpError(404, 'upload_not_found', 'No multipart upload with that id exists for that key (it was completed or aborted).')
+      case 'InvalidPart':
+      case 'InvalidPartOrder':
+        throw new HttpError(400, 'invalid_parts', 'One or more parts are missing or their ETags do not match what was stored.')
+      case 'EntityTooSmall':
+        throw new HttpError(400, 'part_too_small', 'Every part but the last must be at least 5 MiB.')
+    }
+  }
+  throw err
+}
+
+export function s3Storage(options: S3StorageOptions): Storage {
+  if (!options?.bucket) throw new TypeError('s3Storage: bucket is required')
+  const Bucket = options.bucket
+  const client =
+    options.client ??
+    new S3Client({
+      region: options.region ?? 'us-east-1',
+      endpoint: options.endpoint,
+      credentials: options.credentials,
+      forcePathStyle: options.forcePathStyle,
+      // S3-compatible stores (RGW, R2, MinIO) do not all accept the SDK's default CRC checksums.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    })
+
+  const metaFields = (metadata: Record<string, string>) =>
+    Object.fromEntries(Object.entries(metadata).map(([k, v]) => [`x-amz-meta-${k}`, v]))
+
+  return {
+    name: 's3',
+
+    async presignPost(object: NewObject, { minSize, maxSize }, expiresIn) {
+      const { url, fields } = await createPresignedPost(client, {
+        Bucket,
+        Key: object.key,
+        Fields: { 'Content-Type': object.type, ...metaFields(object.metadata) },
+        Conditions: [['content-length-range', minSize, maxSize]],
+        Expires: expiresIn,
+      })
+      return { url, fields }
+    },
+
+    async createMultipart(object) {
+      const out = await client.send(
+        new CreateMultipartUploadCommand({ Bucket, Key: object.key, ContentType: object.type, Metadata: object.metadata }),
+      )
+      if (!out.UploadId) throw new Error('S3 returned no UploadId')
+      return { uploadId: out.UploadId }
+    },
+
+    async presignPart({ key, uploadId, partNumber, contentLength }, expiresIn) {
+      const command = new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, ContentLength: contentLength })
+      return getSignedUrl(client, command, {
+        expiresIn,
+        // Sign the length so the store refuses a body of any other size.
+        ...(contentLength === undefined ? {} : { signableHeaders: new Set(['content-length']) }),
+      })
+    },
+
+    async listParts(key, uploadId) {
+      const parts: UploadedPart[] = []
+      let marker: string | undefined
+      try {
+        for (;;) {
+          const out = await client.send(new ListPartsCommand({ Bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }))
+          for (const p of out.Parts ?? []) parts.push({ PartNumber: p.PartNumber!, Size: p.Size ?? 0, ETag: unquote(p.ETag) })
+          if (!out.IsTruncated || !out.NextPartNumberMarker) break
+          marker = out.NextPartNumberMarker
+        }
+      } catch (err) {
+        translate(err)
+      }
+      return parts.sort((a, b) => a.PartNumber - b.PartNumber)
+    },
+
+    async completeMultipart(key, uploadId, parts) {
+      await client
+        .send(
+          new CompleteMultipartUploadCommand({
+            Bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.PartNumber, ETag: `"${unquote(p.ETag)}"` })) },
+          }),
+        )
+        .catch(translate)
+    },
+
+    async abortMultipart(key, uploadId) {
+      await client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId })).catch(translate)
+    },
+
+    async head(key): Promise<StoredObject | null> {
+      try {
+        const out = await client.send(new HeadObjectCommand({ Bucket, Key: key }))
+        return {
+          key,
+          size: out.ContentLength ?? 0,
+          type: out.ContentType ?? 'application/octet-stream',
+          etag: unquote(out.ETag),
+          lastModified: out.LastModified ?? new Date(),
+          metadata: out.Metadata ?? {},
+        }
+      } catch (err) {
+        if (err instanceof S3ServiceException && (err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404)) return null
+        throw err
+      }
+    },
+
+    async delete(key) {
+      await client.send(new DeleteObjectCommand({ Bucket, Key: key }))
+    },
+
+    async readUrl(key, expiresIn) {
+      return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key }), { expiresIn })
+    },
+  }
+}
