@@ -148,6 +148,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     if (form.get('key') !== t.k) throw new HttpError(403, 'invalid_token', 'The key field does not match the signed key.')
     const file = form.get('file')
     if (!(file instanceof Blob)) throw badRequest('invalid_form', 'The form has no "file" field.')
+    if (file.size > t.max && t.min !== t.max) throw new HttpError(413, 'file_too_large', `The file is ${file.size} bytes; this form allows at most ${t.max}.`)
     if (file.size < t.min || file.size > t.max) {
       const allowed = t.min === t.max ? `exactly ${t.min}` : `${t.min} to ${t.max}`
       throw new HttpError(400, 'length_mismatch', `The file is ${file.size} bytes; this form allows ${allowed}.`)
