@@ -1,0 +1,225 @@
+// The element in Chromium against the demo server (`npm run demo`), on disk storage and on Ceph RGW.
+import { ListObjectsV2Command } from '@aws-sdk/client-s3'
+import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, Page } from 'playwright-core'
+import type { FileInfo } from '../../src/index.js'
+import { startDemo, type Running } from '../helpers/app.js'
+import { launchChromium } from '../helpers/browser.js'
+import { addGenerated, addJpeg, events, record, setInputFiles, storedSha, upload, waitForEvents, writeTestFile } from '../helpers/page.js'
+import { emptyBucket, makeBucket, openUploads } from '../helpers/s3.js'
+
+const MiB = 1024 * 1024
+const files = mkdtempSync(join(tmpdir(), 'hoist-e2e-files-'))
+const big23 = join(files, 'video-23MiB.bin')
+const big23Sha = writeTestFile(big23, 23 * MiB, 23)
+const big48 = join(files, 'archive-48MiB.bin')
+const big48Sha = writeTestFile(big48, 48 * MiB, 48)
+
+let browser: Browser
+before(async () => {
+  browser = await launchChromium()
+})
+after(async () => {
+  await browser?.close()
+  rmSync(files, { recursive: true, force: true })
+})
+
+interface Backend {
+  name: string
+  start: () => Promise<Running>
+  openUploads: () => Promise<number>
+  storedNames: () => Promise<string[]>
+  /** The error code a page can see when storage refuses a lying upload. */
+  lieCode: RegExp
+  cleanup: () => Promise<void>
+}
+
+function diskBackend(): Backend {
+  let app: Running
+  return {
+    name: 'disk storage',
+    start: async () => (app = await startDemo()),
+    openUploads: async () => readdirSync(join(app.dir, 'multipart')).length,
+    storedNames: async () => readdirSync(join(app.dir, 'objects'), { recursive: true }).map(String),
+    lieCode: /^length_mismatch$/,
+    cleanup: async () => {},
+  }
+}
+
+function rgwBackend(): Backend {
+  let s3: Awaited<ReturnType<typeof makeBucket>>
+  return {
+    name: 'Ceph RGW',
+    start: async () => {
+      s3 = await makeBucket('e2e')
+      return startDemo({ bucket: s3.bucket })
+    },
+    openUploads: async () => (await openUploads(s3.client, s3.bucket)).length,
+    storedNames: async () => ((await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket }))).Contents ?? []).map((o) => o.Key!),
+    // RGW answers a refused PUT or form (400/403) without CORS headers, so the page sees only a failed request.
+    lieCode: /^(storage_[a-z_]+|network_error)$/,
+    cleanup: async () => emptyBucket(s3.client, s3.bucket),
+  }
+}
+
+async function until(check: () => Promise<boolean>, what: string, ms = 15_000) {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  assert.fail(`timed out waiting for ${what}`)
+}
+
+for (const backend of [diskBackend(), rgwBackend()]) {
+  describe(`e2e: <hoist-uploader> on the demo with ${backend.name}`, () => {
+    let app: Running
+    let page: Page
+    const pageErrors: string[] = []
+
+    before(async () => {
+      app = await backend.start()
+    })
+    after(async () => {
+      await app?.stop()
+      await backend.cleanup()
+    })
+
+    async function openPage() {
+      await page?.close()
+      page = await browser.newPage()
+      page.on('pageerror', (e) => pageErrors.push(e.message))
+      await page.goto(app.url)
+      await record(page)
+    }
+
+    it('uploads a 200 KB JPEG in one request; FileInfo is complete and its url serves identical bytes', async () => {
+      await openPage()
+      const jpeg = await addJpeg(page, 'photo.jpg', 200)
+      const result = await upload(page)
+      assert.equal(result.failed.length, 0, JSON.stringify(result.failed))
+      const [info] = result.successful
+      assert.equal(info.name, 'photo.jpg')
+      assert.equal(info.size, jpeg.size)
+      assert.equal(info.type, 'image/jpeg')
+      assert.equal(info.extension, 'jpg')
+      assert.equal(info.width, 640)
+      assert.equal(info.height, 480)
+      assert.equal(info.multipart, false)
+      assert.equal(info.parts, 1)
+      assert.match(info.key, /^uploads\/\d{4}\/\d{2}\/[0-9a-f-]{36}\/photo\.jpg$/)
+      assert.match(info.etag, /^[0-9a-f]{32}$/)
+      assert.ok(Date.parse(info.finishedAt) >= Date.parse(info.startedAt))
+      assert.equal(info.durationMs, Date.parse(info.finishedAt) - Date.parse(info.startedAt))
+      assert.equal(await storedSha(info), jpeg.sha)
+      const complete = await events(page, 'upload-complete')
+      assert.deepEqual(complete.map((e) => e.detail.file.key), [info.key])
+      assert.equal((await events(page, 'upload-start')).length, 1)
+      assert.ok((await events(page, 'upload-progress')).length >= 1)
+      assert.deepEqual(pageErrors, [])
+    })
+
+    it('uploads a 23 MiB file picked from disk as multipart; stored sha256 matches', async () => {
+      await openPage()
+      await setInputFiles(page, [big23])
+      const result = await upload(page)
+      assert.equal(result.failed.length, 0, JSON.stringify(result.failed))
+      const [info] = result.successful
+      assert.equal(info.multipart, true)
+      assert.equal(info.parts, 5)
+      assert.equal(info.size, 23 * MiB)
+      assert.match(info.etag, /-5$/)
+      assert.equal(info.width, null)
+      assert.equal(await storedSha(info), big23Sha)
+      assert.equal(await backend.openUploads(), 0)
+    })
+
+    it('uploads 20 files at once, a 0-byte file and "résumé 📄 ../../x.pdf"', async () => {
+      await openPage()
+      const specs = [
+        ...Array.from({ length: 20 }, (_, i) => ({ name: `batch-${i}.txt`, size: 30_000 + i * 997, type: 'text/plain' })),
+        { name: 'empty.txt', size: 0, type: 'text/plain' },
+        { name: 'résumé 📄 ../../x.pdf', size: 4321, type: 'application/pdf' },
+      ]
+      const shas = await addGenerated(page, specs)
+      const result = await upload(page)
+      assert.equal(result.failed.length, 0, JSON.stringify(result.failed))
+      assert.equal(result.successful.length, 22)
+      const byName = new Map(result.successful.map((f: FileInfo) => [f.name, f]))
+      for (const spec of specs) {
+        const info = byName.get(spec.name)!
+        assert.ok(info, `no FileInfo for ${spec.name}`)
+        assert.equal(info.size, spec.size)
+        assert.equal(await storedSha(info), shas[spec.name], `sha256 of ${spec.name}`)
+      }
+      assert.match(byName.get('résumé 📄 ../../x.pdf')!.key, /\/x\.pdf$/)
+      assert.equal(new Set(result.successful.map((f: FileInfo) => f.key)).size, 22)
+      assert.equal((await events(page, 'upload-complete')).length, 22)
+    })
+
+    it('cancelling mid-upload leaves no incomplete multipart upload', async () => {
+      await openPage()
+      await setInputFiles(page, [big48])
+      await page.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
+      await until(async () => (await backend.openUploads()) === 1, 'the multipart upload to start')
+      await waitForEvents(page, 'upload-progress', 1)
+      await page.evaluate(() => document.querySelector('hoist-uploader')!.cancelAll())
+      await until(async () => (await backend.openUploads()) === 0, 'no incomplete multipart uploads')
+      assert.equal(await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.getFiles().length), 0)
+      assert.ok(!(await backend.storedNames()).some((n) => n.endsWith('archive-48MiB.bin')))
+    })
+
+    it('pausing then resuming completes with identical bytes', async () => {
+      await openPage()
+      await setInputFiles(page, [big48])
+      await page.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
+      await page.waitForFunction(() => {
+        const ev = (window as unknown as { __events: { type: string; detail: { bytesUploaded: number } }[] }).__events
+        return ev.some((e) => e.type === 'upload-progress' && e.detail.bytesUploaded > 6 * 1024 * 1024)
+      }, undefined, { timeout: 30_000 })
+      await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.pauseAll())
+      const progressed = async () => (await events(page, 'upload-progress')).reduce((m, e) => Math.max(m, e.detail.bytesUploaded), 0)
+      await new Promise((r) => setTimeout(r, 300))
+      const paused = await progressed()
+      await new Promise((r) => setTimeout(r, 1000))
+      assert.equal(await progressed(), paused, 'no bytes move while paused')
+      assert.equal((await events(page, 'all-complete')).length, 0)
+      await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.resumeAll())
+      const [done] = await waitForEvents(page, 'all-complete', 1)
+      assert.equal(done.detail.failed.length, 0, JSON.stringify(done.detail.failed))
+      assert.equal(await storedSha(done.detail.successful[0]), big48Sha)
+      assert.equal(await backend.openUploads(), 0)
+    })
+
+    it('rejects files whose declared size is a lie and keeps uploading the others', async () => {
+      await openPage()
+      // A tampered page declares sizes one byte short of the truth.
+      await page.evaluate(() => {
+        const el = document.querySelector('hoist-uploader')!
+        el.addEventListener('file-added', (e) => {
+          if (e.detail.file.name.startsWith('liar')) el.uppy!.setFileMeta(e.detail.file.id, { declaredSize: e.detail.file.size - 1 })
+        })
+      })
+      await addGenerated(page, [
+        { name: 'liar-small.bin', size: 100_000 },
+        { name: 'liar-big.bin', size: 12 * MiB },
+        { name: 'honest.bin', size: 50_000 },
+      ])
+      const result = await upload(page)
+      assert.deepEqual(result.successful.map((f: FileInfo) => f.name), ['honest.bin'])
+      assert.deepEqual(result.failed.map((f) => f.file.name).sort(), ['liar-big.bin', 'liar-small.bin'])
+      for (const f of result.failed) {
+        assert.match(f.error.code, backend.lieCode, JSON.stringify(f.error))
+        assert.ok(f.error.message.length > 10)
+      }
+      const errors = await events(page, 'upload-error')
+      assert.equal(errors.length, 2)
+      const stored = await backend.storedNames()
+      assert.ok(!stored.some((n) => n.includes('liar')), `stored: ${stored.join(', ')}`)
+    })
+  })
+}

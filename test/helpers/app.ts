@@ -1,0 +1,76 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export interface Running {
+  url: string
+  dir: string
+  stop: () => Promise<void>
+}
+
+/** Spawns a command and waits for a line matching `ready`; stops it (and removes `dir`) on `stop()`. */
+export async function spawnServer(cmd: string, args: string[], env: Record<string, string>, ready: RegExp, dir: string, url: string): Promise<Running> {
+  const child: ChildProcess = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${cmd} ${args.join(' ')} did not start in 30 s:\n${output}`)), 30_000)
+    const onData = (d: Buffer) => {
+      output += d
+      if (ready.test(output)) {
+        clearTimeout(timer)
+        resolve()
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (d) => (output += d))
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${cmd} exited with ${code}:\n${output}`))
+    })
+  })
+  child.removeAllListeners('exit')
+  return {
+    url,
+    dir,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+        child.kill('SIGKILL')
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** `npm run demo` as a new user runs it: disk storage in a temp folder, or S3 when `s3` is given. */
+export async function startDemo(s3?: { bucket: string }): Promise<Running> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-demo-'))
+  const env: Record<string, string> = { PORT: String(port), HOIST_DIR: dir }
+  if (s3) Object.assign(env, { S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: 'true' })
+  else env.S3_BUCKET = ''
+  return spawnServer('node', ['--import', 'tsx', 'demo/server.ts'], env, /Demo: http:\/\/localhost:\d+/, dir, `http://127.0.0.1:${port}`)
+}
+
+/** `npx hoist-uploader serve` (the built CLI). */
+export async function startCli(args: string[], s3?: { bucket: string }): Promise<Running> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-cli-'))
+  const env: Record<string, string> = s3 ? { S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: 'true' } : { S3_BUCKET: '' }
+  return spawnServer('node', ['bin/hoist-uploader.js', 'serve', '--port', String(port), '--dir', dir, ...args], env, /Hoist upload server: /, dir, `http://127.0.0.1:${port}`)
+}
