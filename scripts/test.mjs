@@ -90,6 +90,8 @@ try {
     await run('typecheck', 'npm', ['run', '--silent', 'typecheck'])
     await run('lint', 'npm', ['run', '--silent', 'lint'])
   }
+  // The CLI tests run the built package, as `npx hoist-uploader` would.
+  if (!only || only === 'e2e') await run('build', 'npm', ['run', '--silent', 'build'])
   if (!only || only === 'server') await run('server unit tests', 'node', nodeTest('test/server'))
   if (!only || only === 'element') await run('element tests (Chromium)', 'npx', ['web-test-runner', '--config', 'web-test-runner.config.mjs'])
   if (!only || only === 's3' || only === 'e2e') {
