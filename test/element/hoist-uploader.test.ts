@@ -1,0 +1,170 @@
+import { expect } from '@esm-bundle/chai'
+import '../../src/define.js'
+import type { HoistUploader } from '../../src/index.js'
+
+const tick = () => new Promise((r) => setTimeout(r, 0))
+
+async function mount(html: string): Promise<HoistUploader> {
+  const wrap = document.createElement('div')
+  wrap.innerHTML = html
+  document.body.append(wrap)
+  const el = wrap.querySelector('hoist-uploader')!
+  await el.updateComplete
+  return el
+}
+
+function collect(el: HTMLElement, name: string): CustomEvent[] {
+  const seen: CustomEvent[] = []
+  el.addEventListener(name, (e) => seen.push(e as CustomEvent))
+  return seen
+}
+
+afterEach(() => {
+  for (const el of document.querySelectorAll('body > div')) el.remove()
+})
+
+describe('<hoist-uploader>', () => {
+  it('renders the Dashboard inside its shadow root with Uppy’s styles applied there', async () => {
+    const el = await mount('<hoist-uploader endpoint="/api/uploads"></hoist-uploader>')
+    const dashboard = el.shadowRoot!.querySelector('.uppy-Dashboard')
+    expect(dashboard, 'dashboard').to.exist
+    expect(document.querySelector('.uppy-Dashboard'), 'nothing leaks into the page').to.equal(null)
+    expect(getComputedStyle(el.shadowRoot!.querySelector('.uppy-Dashboard-inner')!).borderRadius).to.not.equal('0px')
+    expect(el.shadowRoot!.querySelector('[part="container"]')).to.exist
+  })
+
+  it('maps attributes to Uppy restrictions, with sizes in units', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u" max-file-size="2GiB" min-file-size="1KB" max-files="3" accept="image/*, .pdf" auto-upload></hoist-uploader>')
+    const opts = el.uppy!.opts
+    expect(opts.restrictions.maxFileSize).to.equal(2 * 1024 ** 3)
+    expect(opts.restrictions.minFileSize).to.equal(1000)
+    expect(opts.restrictions.maxNumberOfFiles).to.equal(3)
+    expect(opts.restrictions.allowedFileTypes).to.deep.equal(['image/*', '.pdf'])
+    expect(opts.autoProceed).to.equal(true)
+  })
+
+  it('updates options in place and keeps files already added', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    const uppy = el.uppy
+    el.addFiles([new File(['hello'], 'a.txt', { type: 'text/plain' })])
+    el.setAttribute('max-files', '5')
+    el.note = 'Up to 5 files'
+    el.endpoint = '/other'
+    await el.updateComplete
+    expect(el.uppy).to.equal(uppy)
+    expect(uppy!.getFiles().map((f) => f.name)).to.deep.equal(['a.txt'])
+    expect(uppy!.opts.restrictions.maxNumberOfFiles).to.equal(5)
+    expect((uppy!.getPlugin('HoistDashboard')!.opts as { note: string }).note).to.equal('Up to 5 files')
+    expect((uppy!.getPlugin('HoistTransport')!.opts as { companionEndpoint: string }).companionEndpoint).to.equal('/other')
+  })
+
+  it('fires composed, bubbling file-added / file-removed events and declares sizes', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u" multipart-threshold="5MiB"></hoist-uploader>')
+    const added = collect(document.body, 'file-added')
+    const removed = collect(document.body, 'file-removed')
+    el.addFiles([new File([new Uint8Array(10)], 'a.bin'), new File([new Uint8Array(6 * 1024 * 1024)], 'b.bin')])
+    expect(added.map((e) => e.detail.file.name)).to.deep.equal(['a.bin', 'b.bin'])
+    expect(added[0].composed && added[0].bubbles).to.equal(true)
+    const [a, b] = el.uppy!.getFiles()
+    expect(a.meta.declaredSize).to.equal(10)
+    expect(a.meta.partSize).to.equal(undefined)
+    expect(b.meta.declaredSize).to.equal(6 * 1024 * 1024)
+    expect(b.meta.partSize).to.equal(5 * 1024 * 1024)
+    el.uppy!.removeFile(a.id)
+    expect(removed.map((e) => e.detail.file.name)).to.deep.equal(['a.bin'])
+  })
+
+  it('reports restriction failures with a code and message', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u" max-file-size="1KB" accept=".png"></hoist-uploader>')
+    const failed = collect(el, 'restriction-failed')
+    el.addFiles([new File([new Uint8Array(5000)], 'big.png', { type: 'image/png' }), new File(['x'], 'doc.txt', { type: 'text/plain' })])
+    expect(failed.length).to.equal(2)
+    expect(failed.every((e) => e.detail.error.code === 'restriction')).to.equal(true)
+    expect(failed[0].detail.error.message).to.match(/big\.png|1 KB/)
+    expect(el.uppy!.getFiles().length).to.equal(0)
+  })
+
+  it('without an endpoint, logs a clear console error and fails uploads with missing_endpoint', async () => {
+    const logged: string[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => logged.push(args.join(' '))
+    try {
+      const el = await mount('<hoist-uploader></hoist-uploader>')
+      expect(logged.some((l) => l.includes('"endpoint" attribute is required'))).to.equal(true)
+      const errors = collect(el, 'upload-error')
+      el.addFiles([new File(['x'], 'a.txt')])
+      const result = await el.upload()
+      expect(errors.map((e) => e.detail.error.code)).to.deep.equal(['missing_endpoint'])
+      expect(result.failed.map((f) => f.error.code)).to.deep.equal(['missing_endpoint'])
+      expect(result.successful).to.deep.equal([])
+    } finally {
+      console.error = original
+    }
+  })
+
+  it('destroys Uppy on disconnect and builds a new one on reconnect; a move keeps it', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    const first = el.uppy!
+    const other = document.createElement('div')
+    document.body.append(other)
+    other.append(el) // a move: disconnect + connect in one task
+    await tick()
+    expect(el.uppy).to.equal(first)
+    el.remove()
+    await tick()
+    expect(el.uppy).to.equal(undefined)
+    other.append(el)
+    await el.updateComplete
+    await tick()
+    expect(el.uppy).to.exist
+    expect(el.uppy).to.not.equal(first)
+    expect(el.shadowRoot!.querySelectorAll('.uppy-Dashboard').length).to.equal(1)
+  })
+
+  it('accepts files pasted while focus is inside the widget', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    const button = el.shadowRoot!.querySelector<HTMLButtonElement>('.uppy-Dashboard-browse')!
+    button.focus()
+    expect(document.activeElement).to.equal(el) // what Uppy's own check sees
+    const data = new DataTransfer()
+    data.items.add(new File(['pasted'], 'clip.png', { type: 'image/png' }))
+    document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }))
+    expect(el.uppy!.getFiles().map((f) => f.name)).to.deep.equal(['clip.png'])
+  })
+
+  it('ignores pastes while focus is elsewhere on the page', async () => {
+    const el = await mount('<input id="other"><hoist-uploader endpoint="/u"></hoist-uploader>')
+    document.querySelector<HTMLInputElement>('#other')!.focus()
+    const data = new DataTransfer()
+    data.items.add(new File(['pasted'], 'clip.png', { type: 'image/png' }))
+    document.querySelector('#other')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, composed: true }))
+    expect(el.uppy!.getFiles().length).to.equal(0)
+  })
+
+  it('reflects disabled and theme, and passes them to the Dashboard', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    el.disabled = true
+    el.theme = 'dark'
+    await el.updateComplete
+    expect(el.hasAttribute('disabled')).to.equal(true)
+    expect(el.getAttribute('theme')).to.equal('dark')
+    const dashboard = el.shadowRoot!.querySelector('.uppy-Dashboard')!
+    expect(dashboard.getAttribute('data-uppy-theme')).to.equal('dark')
+    expect(dashboard.classList.contains('uppy-Dashboard--isDisabled')).to.equal(true)
+  })
+
+  it('sends the meta property with every file', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    el.meta = { album: 'trip' }
+    await el.updateComplete
+    el.addFiles([new File(['x'], 'a.txt')])
+    expect(el.uppy!.getFiles()[0].meta.album).to.equal('trip')
+  })
+
+  it('reset() clears every file', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    el.addFiles([new File(['x'], 'a.txt'), new File(['y'], 'b.txt')])
+    el.reset()
+    expect(el.uppy!.getFiles().length).to.equal(0)
+  })
+})
