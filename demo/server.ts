@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createServer as createVite, type ViteDevServer } from 'vite'
+import { createServer as createVite } from 'vite'
 import { createUploadHandler, toNodeHandler } from '../src/server/index.js'
 import { storageFromEnv } from '../src/server/from-env.js'
 
@@ -37,12 +37,11 @@ const uploads = toNodeHandler(
   }),
 )
 
-let vite: ViteDevServer | undefined
 const server = createServer((req, res) => {
   if (req.url?.startsWith('/api/uploads/')) void uploads(req, res)
-  else vite!.middlewares(req, res)
+  else vite.middlewares(req, res)
 })
-vite = await createVite({
+const vite = await createVite({
   configFile: resolve(dirname(fileURLToPath(import.meta.url)), '../vite.config.ts'),
   logLevel: 'warn',
   // Hot reload shares the demo's port instead of opening one of its own.
@@ -53,7 +52,7 @@ server.listen(port, process.env.HOST ?? '127.0.0.1', () => {
 })
 const stop = () => {
   server.close()
-  void vite!.close().then(() => process.exit(0))
+  void vite.close().then(() => process.exit(0))
 }
 process.once('SIGINT', stop)
 process.once('SIGTERM', stop)

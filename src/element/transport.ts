@@ -1,6 +1,5 @@
 import AwsS3 from '@uppy/aws-s3'
 import type Uppy from '@uppy/core'
-import type { UppyFile } from '@uppy/core'
 
 const MiB = 1024 * 1024
 export const MIN_PART_SIZE = 5 * MiB
@@ -27,7 +26,7 @@ export function installTransport(uppy: Uppy, { endpoint, multipartThreshold }: T
   uppy.use(AwsS3, {
     id: TRANSPORT_ID,
     companionEndpoint: endpoint.replace(/\/+$/, ''),
-    shouldUseMultipart: (file: UppyFile<any, any>) => (file.size ?? 0) > multipartThreshold,
+    shouldUseMultipart: (file) => (file.size ?? 0) > multipartThreshold,
     getChunkSize: ({ size }: { size: number }) => partSizeFor(size),
     limit: 6,
   })

@@ -42,7 +42,6 @@ describe('routing and errors', () => {
 
 describe('authorize', () => {
   it('is required', () => {
-    // @ts-expect-error -- checking the runtime guard
     assert.throws(() => diskHandler({ authorize: undefined }), /authorize is required/)
   })
   it('answers 401 when it returns nothing', async () => {
