@@ -2,6 +2,7 @@
 // Never skips a suite: a missing part is installed (as root on Debian) or reported, and fails the run.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -51,7 +52,19 @@ function count(out) {
   return { passed, failed }
 }
 
-function startRgw() {
+/** A TCP port free on loopback right now, so parallel runs on one machine do not collide. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+async function startRgw() {
   if (process.env.S3_ENDPOINT) {
     console.log(`Using S3 at ${process.env.S3_ENDPOINT}`)
     return {}
@@ -59,7 +72,9 @@ function startRgw() {
   rgwDir = mkdtempSync(join(tmpdir(), 'hoist-rgw-'))
   console.log('Starting a throwaway Ceph RGW…')
   const started = Date.now()
-  const r = spawnSync('bash', [join(root, 'scripts/rgw.sh'), 'start', rgwDir, process.env.RGW_PORT ?? '7490'], { encoding: 'utf8' })
+  const port = process.env.RGW_PORT ?? String(await freePort())
+  const monPort = String(await freePort())
+  const r = spawnSync('bash', [join(root, 'scripts/rgw.sh'), 'start', rgwDir, port], { encoding: 'utf8', env: { ...process.env, MON_PORT: monPort } })
   if (r.status !== 0) {
     console.error(r.stderr)
     throw new Error('Ceph RGW did not start (see above)')
@@ -95,7 +110,7 @@ try {
   if (!only || only === 'server') await run('server unit tests', 'node', nodeTest('test/server'))
   if (!only || only === 'element') await run('element tests (Chromium)', 'npx', ['web-test-runner', '--config', 'web-test-runner.config.mjs'])
   if (!only || only === 's3' || only === 'e2e') {
-    const s3 = startRgw()
+    const s3 = await startRgw()
     if (only !== 'e2e') await run('storage contract (disk + Ceph RGW)', 'node', nodeTest('test/storage'), s3)
     if (only !== 's3') await run('end-to-end (Chromium + disk + Ceph RGW)', 'node', nodeTest('test/e2e'), s3)
   }

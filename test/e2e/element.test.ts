@@ -195,6 +195,30 @@ for (const backend of [diskBackend(), rgwBackend()]) {
       assert.equal(await backend.openUploads(), 0)
     })
 
+    it('a failed upload can be retried from the Dashboard and completes', async () => {
+      await openPage()
+      // Storage drops the connection for the first 4 attempts: the client's own 3 retries give up.
+      let drops = 4
+      await page.route('**/*', (route) => {
+        const req = route.request()
+        if (req.method() === 'POST' && !req.url().includes('/api/uploads/s3/') && drops > 0) {
+          drops--
+          return route.abort('connectionreset')
+        }
+        return route.continue()
+      })
+      const shas = await addGenerated(page, [{ name: 'flaky.txt', size: 80_000, type: 'text/plain' }])
+      const first = await upload(page)
+      assert.equal(first.successful.length, 0)
+      assert.equal(first.failed[0].error.code, 'network_error')
+      assert.equal(drops, 0)
+      await page.locator('hoist-uploader .uppy-StatusBar-actionBtn--retry').click()
+      const [, second] = await waitForEvents(page, 'all-complete', 2)
+      assert.equal(second.detail.failed.length, 0, JSON.stringify(second.detail.failed))
+      assert.equal(await storedSha(second.detail.successful[0]), shas['flaky.txt'])
+      await page.unroute('**/*')
+    })
+
     it('rejects files whose declared size is a lie and keeps uploading the others', async () => {
       await openPage()
       // A tampered page declares sizes one byte short of the truth.

@@ -132,6 +132,18 @@ describe('<hoist-uploader>', () => {
     expect(el.uppy!.getFiles().map((f) => f.name)).to.deep.equal(['clip.png'])
   })
 
+  it('accepts files dropped on the dashboard', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    const added = collect(el, 'file-added')
+    const zone = el.shadowRoot!.querySelector('.uppy-Dashboard-inner')!
+    const data = new DataTransfer()
+    data.items.add(new File(['dropped'], 'dropped.txt', { type: 'text/plain' }))
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, composed: true, cancelable: true }))
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, composed: true, cancelable: true }))
+    for (let i = 0; i < 50 && added.length === 0; i++) await new Promise((r) => setTimeout(r, 20))
+    expect(added.map((e) => e.detail.file.name)).to.deep.equal(['dropped.txt'])
+  })
+
   it('ignores pastes while focus is elsewhere on the page', async () => {
     const el = await mount('<input id="other"><hoist-uploader endpoint="/u"></hoist-uploader>')
     document.querySelector<HTMLInputElement>('#other')!.focus()
