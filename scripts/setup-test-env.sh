@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Makes sure the test suite's real parts are on this machine: Chromium for browser tests and
 # Ceph (mon, osd, radosgw) for S3. As root on Debian it installs what is missing with apt-get;
-# elsewhere it says what to install. CHROME_PATH / S3_ENDPOINT skip the matching check.
+# elsewhere it says what to install. CHROME_PATH / S3_ENDPOINT skip the matching check;
+# HOIST_NO_APT=1 never installs, only reports.
 set -euo pipefail
 missing=()
-if [ -z "${CHROME_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+chromium=${CHROME_PATH:-${HOIST_CHROMIUM:-/usr/bin/chromium}}
+if [ ! -x "$chromium" ]; then missing+=(chromium); fi
 if [ -z "${S3_ENDPOINT:-}" ]; then
   for bin in ceph-mon ceph-osd radosgw radosgw-admin; do
     command -v "$bin" >/dev/null || { missing+=(ceph-mon ceph-osd radosgw ceph-common); break; }
@@ -12,7 +14,7 @@ if [ -z "${S3_ENDPOINT:-}" ]; then
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+if [ "$(id -u)" = 0 ] && [ -z "${HOIST_NO_APT:-}" ] && command -v apt-get >/dev/null; then
   echo "setup: installing ${missing[*]} with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
