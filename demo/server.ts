@@ -37,10 +37,21 @@ const uploads = toNodeHandler(
   }),
 )
 
+const cdnBuild = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cdn/hoist-uploader.js')
 const server = createServer((req, res) => {
   if (req.url?.startsWith('/api/uploads/')) void uploads(req, res)
+  // demo/cdn.html loads the one-file build exactly as a CDN would serve it (made by `npm run build`).
+  else if (req.url === '/dist/cdn/hoist-uploader.js') serveFile(cdnBuild, res)
   else vite.middlewares(req, res)
 })
+
+function serveFile(path: string, res: import('node:http').ServerResponse) {
+  try {
+    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(readFileSync(path))
+  } catch {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Run `npm run build` first to make dist/cdn/hoist-uploader.js.')
+  }
+}
 const vite = await createVite({
   configFile: resolve(dirname(fileURLToPath(import.meta.url)), '../vite.config.ts'),
   logLevel: 'warn',

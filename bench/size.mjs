@@ -1,0 +1,77 @@
+// Size of the one-file CDN build next to stock Uppy core + dashboard + aws-s3 bundled the same way
+// (esbuild, ESM, minified), as gzip bytes of JS + CSS. Prints JSON; `--write` updates bench/RESULTS.md.
+import { build } from 'esbuild'
+import { readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { createRequire } from 'node:module'
+import { gzipSync } from 'node:zlib'
+
+const require = createRequire(import.meta.url)
+export const BUNDLE_OPTIONS = { bundle: true, format: 'esm', target: 'es2022', minify: true, legalComments: 'none', charset: 'utf8', write: false, logLevel: 'error' }
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length
+
+export async function measure() {
+  const ours = await build({ ...BUNDLE_OPTIONS, entryPoints: ['src/define.ts'], tsconfig: 'tsconfig.json', metafile: true })
+  // Minified bytes each part contributes, from esbuild's own accounting.
+  const inputs = Object.values(ours.metafile.outputs)[0].inputs
+  const bytesOf = (test) => Object.entries(inputs).filter(([path]) => test(path)).reduce((n, [, i]) => n + i.bytesInOutput, 0)
+  const parts = {
+    lit: bytesOf((p) => /node_modules\/(lit|lit-html|lit-element|@lit\/reactive-element)\//.test(p)),
+    hoistCode: bytesOf((p) => p.startsWith('src/') && !p.includes('generated')),
+    css: bytesOf((p) => p.includes('src/element/generated')),
+  }
+  const baseline = await build({
+    ...BUNDLE_OPTIONS,
+    stdin: {
+      contents: "import Uppy from '@uppy/core'; import Dashboard from '@uppy/dashboard'; import AwsS3 from '@uppy/aws-s3'; globalThis.Uppy = { Uppy, Dashboard, AwsS3 }",
+      resolveDir: process.cwd(),
+    },
+  })
+  const css = ['@uppy/core/css/style.min.css', '@uppy/dashboard/css/style.min.css'].map((id) => readFileSync(require.resolve(id), 'utf8')).join('\n')
+  // Hoist's CSS is inside its JS (it is adopted into the shadow root); Uppy's ships as a stylesheet.
+  const oursGzip = gz(ours.outputFiles[0].contents)
+  const baselineJs = gz(baseline.outputFiles[0].contents)
+  const baselineCss = gz(Buffer.from(css))
+  return {
+    hoist: { raw: ours.outputFiles[0].contents.length, gzip: oursGzip, parts },
+    stockUppy: { rawJs: baseline.outputFiles[0].contents.length, gzipJs: baselineJs, gzipCss: baselineCss, gzip: baselineJs + baselineCss },
+    ratio: Number((oursGzip / (baselineJs + baselineCss)).toFixed(3)),
+  }
+}
+
+function version(name) {
+  return JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
+}
+
+function report(r) {
+  const cpus = os.cpus()
+  return `# Benchmark results
+
+Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.
+Machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}.
+Versions: lit ${version('lit')}, @uppy/core ${version('@uppy/core')}, @uppy/dashboard ${version('@uppy/dashboard')}, @uppy/aws-s3 ${version('@uppy/aws-s3')}, esbuild ${version('esbuild')}.
+
+## Bundle size (script tag)
+
+Both bundled in the same run with esbuild (ESM, minified, no legal comments), measured as gzip -9 bytes of JS + CSS.
+
+| Bundle | Raw JS | Gzip JS + CSS |
+| --- | ---: | ---: |
+| \`dist/cdn/hoist-uploader.js\` (Lit + Uppy core, Dashboard, aws-s3 + Dashboard CSS inside) | ${r.hoist.raw.toLocaleString('en')} B | ${r.hoist.gzip.toLocaleString('en')} B |
+| stock Uppy core + dashboard + aws-s3, with its two stylesheets | ${r.stockUppy.rawJs.toLocaleString('en')} B | ${r.stockUppy.gzip.toLocaleString('en')} B (${r.stockUppy.gzipJs.toLocaleString('en')} JS + ${r.stockUppy.gzipCss.toLocaleString('en')} CSS) |
+| **ratio** | | **${r.ratio}×** |
+
+The goal is ≤ 1.10×; the test budget (\`test/server/cdn-size.test.ts\`) is 1.12×. Of the minified Hoist bundle,
+Lit's runtime is ${r.hoist.parts.lit.toLocaleString('en')} B, Hoist's own code ${r.hoist.parts.hoistCode.toLocaleString('en')} B and the embedded
+Uppy CSS ${r.hoist.parts.css.toLocaleString('en')} B; the rest is Uppy itself, as in the baseline.
+`
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await measure()
+  console.log(JSON.stringify(result, null, 2))
+  if (process.argv.includes('--write')) {
+    writeFileSync(new URL('RESULTS.md', import.meta.url), report(result))
+    console.log('Wrote bench/RESULTS.md')
+  }
+}

@@ -1,0 +1,61 @@
+// A plain HTML page with only the one-file CDN build and the element uploads to `hoist-uploader serve`.
+import assert from 'node:assert/strict'
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { startCli, type Running } from '../helpers/app.js'
+import { launchChromium } from '../helpers/browser.js'
+import { storedSha, writeTestFile } from '../helpers/page.js'
+
+describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
+  let cli: Running
+  let site: Server
+  let siteUrl: string
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-cdn-'))
+
+  before(async () => {
+    cli = await startCli([])
+    const js = readFileSync('dist/cdn/hoist-uploader.js')
+    const html = `<!doctype html><meta charset="utf-8">
+<script type="module" src="/hoist-uploader.js"></script>
+<hoist-uploader endpoint="${cli.url}"></hoist-uploader>`
+    site = createServer((req, res) => {
+      if (req.url === '/hoist-uploader.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
+      else res.writeHead(200, { 'content-type': 'text/html' }).end(html)
+    })
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r))
+    siteUrl = `http://127.0.0.1:${(site.address() as { port: number }).port}/`
+  })
+  after(async () => {
+    site?.close()
+    await cli?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('registers the tag and uploads a picked file, single and multipart', async () => {
+    const small = join(dir, 'note.txt')
+    writeFileSync(small, 'uploaded from a page with one script tag\n')
+    const big = join(dir, 'clip.bin')
+    const bigSha = writeTestFile(big, 7 * 1024 * 1024, 7)
+    const browser = await launchChromium()
+    try {
+      const page = await browser.newPage()
+      const errors: string[] = []
+      page.on('pageerror', (e) => errors.push(e.message))
+      await page.goto(siteUrl)
+      await page.waitForFunction(() => !!document.querySelector('hoist-uploader')?.uppy)
+      await page.locator('hoist-uploader input[type=file]').first().setInputFiles([small, big])
+      const result = await page.evaluate(() => document.querySelector('hoist-uploader')!.upload())
+      assert.deepEqual(result.failed, [])
+      const byName = Object.fromEntries(result.successful.map((f) => [f.name, f]))
+      assert.equal(await storedSha(byName['note.txt']), (await import('node:crypto')).createHash('sha256').update(readFileSync(small)).digest('hex'))
+      assert.equal(byName['clip.bin'].multipart, true)
+      assert.equal(await storedSha(byName['clip.bin']), bigSha)
+      assert.deepEqual(errors, [])
+    } finally {
+      await browser.close()
+    }
+  })
+})

@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+// @ts-expect-error -- a plain .mjs benchmark module without types
+import { measure } from '../../bench/size.mjs'
+
+/**
+ * Gzip size of the one-file build relative to stock Uppy core + dashboard + aws-s3 bundled the same way
+ * in the same run. Measured 1.109 on 2026-11-21 (bench/RESULTS.md); the goal is 1.10. The budget leaves
+ * one percent of headroom so that growth beyond it fails here.
+ */
+const BUDGET = 1.12
+
+describe('CDN build size', () => {
+  it(`stays within ${BUDGET}× of stock Uppy's gzip size`, async () => {
+    const { hoist, stockUppy, ratio } = await measure()
+    assert.ok(hoist.gzip > 50_000, 'the bundle contains Uppy and Lit')
+    assert.ok(ratio <= BUDGET, `hoist ${hoist.gzip} B gzip vs stock Uppy ${stockUppy.gzip} B = ${ratio}×, over the ${BUDGET}× budget`)
+  })
+})
