@@ -8,4 +8,7 @@ declare global {
   }
 }
 
-if (!customElements.get('hoist-uploader')) customElements.define('hoist-uploader', HoistUploader)
+// Guarded so that server rendering (no customElements) can import this module.
+if (typeof customElements !== 'undefined' && !customElements.get('hoist-uploader')) {
+  customElements.define('hoist-uploader', HoistUploader)
+}

@@ -1,0 +1,60 @@
+// The React wrapper under <StrictMode> (demo/react): one Uppy instance, one upload per file.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Browser } from 'playwright-core'
+import { startDemo, type Running } from '../helpers/app.js'
+import { launchChromium } from '../helpers/browser.js'
+import { record, setInputFiles, waitForEvents, writeTestFile } from '../helpers/page.js'
+
+describe('React: HoistUploader under StrictMode', () => {
+  let app: Running
+  let browser: Browser
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-react-'))
+  before(async () => {
+    app = await startDemo()
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await browser?.close()
+    await app?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('uploads each file exactly once through one Uppy instance, and the typed props fire once per file', async () => {
+    const page = await browser.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    const signing: string[] = []
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname
+      if (path === '/api/uploads/s3/params' || (path === '/api/uploads/s3/multipart' && r.method() === 'POST')) signing.push(path)
+    })
+    await page.goto(`${app.url}/react/`)
+    await record(page)
+    const paths = ['a.txt', 'b.txt', 'c.txt'].map((n, i) => {
+      const p = join(dir, n)
+      writeTestFile(p, 1000 + i)
+      return p
+    })
+    const big = join(dir, 'big.bin')
+    writeTestFile(big, 7 * 1024 * 1024)
+    await setInputFiles(page, [...paths, big])
+    await page.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
+    const [done] = await waitForEvents(page, 'all-complete', 1)
+    assert.equal(done.detail.successful.length, 4)
+    await page.waitForFunction(() => document.querySelector('[data-testid=stored-count]')?.textContent === '4')
+    // Give any duplicate upload a moment to show itself.
+    await new Promise((r) => setTimeout(r, 500))
+    assert.equal(await page.locator('[data-testid=stored-count]').textContent(), '4', 'onUploadComplete fired once per file')
+    assert.deepEqual(signing.filter((p) => p.endsWith('/params')).length, 3)
+    assert.deepEqual(signing.filter((p) => p.endsWith('/multipart')).length, 1)
+    assert.equal(await page.evaluate(() => document.querySelectorAll('hoist-uploader').length), 1)
+    assert.equal(await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.opts.id), 'hoist-1', 'no second Uppy instance was ever made')
+    const meta = done.detail.successful[0].meta
+    assert.equal(meta.source, 'react-demo', 'the meta prop reached the element as a property')
+    assert.deepEqual(errors, [])
+  })
+})
