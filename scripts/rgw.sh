@@ -83,8 +83,15 @@ ceph-mon --mkfs -i a --monmap "$dir/monmap" 2>>"$dir/log/setup.log"
 ceph-mon -i a
 ceph --connect-timeout 20 osd create >/dev/null
 ceph osd crush add osd.0 1 root=default >/dev/null 2>&1
-ceph-osd -i 0 --mkfs 2>>"$dir/log/setup.log" >/dev/null
-ceph-osd -i 0
+# On memstore, an OSD made by --mkfs now and then starts with an empty cluster fsid and the monitor
+# refuses it ("wrong fsid"); making it again succeeds, so try a few times.
+for attempt in 1 2 3 4 5; do
+  rm -rf "$dir/osd" && mkdir -p "$dir/osd"
+  ceph-osd -i 0 --mkfs 2>>"$dir/log/setup.log" >/dev/null
+  if ceph-osd -i 0 2>>"$dir/log/setup.log"; then break; fi
+  [ "$attempt" = 5 ] && { echo "rgw.sh: ceph-osd would not start after 5 attempts" >&2; false; }
+  echo "rgw.sh: ceph-osd refused to start (attempt $attempt), making it again" >>"$dir/log/setup.log"
+done
 mkdir -p "$dir/rgw"
 radosgw -n client.rgw.a
 for i in $(seq 1 120); do

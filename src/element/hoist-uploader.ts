@@ -1,8 +1,9 @@
 import { html, LitElement, type PropertyDeclaration } from 'lit'
-import { property, query } from 'lit/decorators.js'
+import { property, query, state } from 'lit/decorators.js'
 import { parseSize } from '../shared/sizes.js'
 import type { FailedUpload, FileInfo } from './events.js'
 import { styles } from './hoist-uploader.styles.js'
+import { FormController } from './form-controller.js'
 import { UppyController, type UploaderConfig } from './uppy-controller.js'
 
 const size: PropertyDeclaration['converter'] = {
@@ -40,6 +41,7 @@ const DEFAULT_MULTIPART_THRESHOLD = 5 * 1024 * 1024
  */
 export class HoistUploader extends LitElement {
   static override styles = styles
+  static formAssociated = true
 
   /** URL of the Hoist (or Uppy Companion) endpoint that signs uploads, e.g. `/api/uploads`. Required. */
   @property() endpoint?: string
@@ -77,9 +79,19 @@ export class HoistUploader extends LitElement {
   /** Metadata sent with every file (stored as object metadata and reported in `FileInfo.meta`). */
   @property({ attribute: false }) meta: Record<string, unknown> = {}
 
+  /** Form field name: inside a `<form>`, the keys of the stored files are submitted under it, one entry each. */
+  @property({ reflect: true }) name = ''
+
+  /** Inside a form, refuse to submit until at least one file is stored. */
+  @property({ type: Boolean, reflect: true }) required = false
+
   @query('.container') private readonly container!: HTMLElement | null
 
+  /** Set by a surrounding `<fieldset disabled>`; kept apart from the public `disabled`. */
+  @state() private formDisabled = false
+
   readonly #controller = new UppyController(this, () => this.#config(), () => this.container)
+  readonly #form = new FormController(this)
 
   /** The Uppy instance behind the widget (read-only; `undefined` while disconnected). */
   get uppy() {
@@ -95,7 +107,7 @@ export class HoistUploader extends LitElement {
       maxFiles: this.maxFiles,
       accept: this.accept?.split(',').map((s) => s.trim()).filter(Boolean),
       autoUpload: this.autoUpload,
-      disabled: this.disabled,
+      disabled: this.disabled || this.formDisabled,
       note: this.note,
       height: this.height,
       theme,
@@ -123,6 +135,37 @@ export class HoistUploader extends LitElement {
   reset(): void {
     this.uppy?.cancelAll()
     this.uppy?.clear()
+    this.#form.reset()
+  }
+
+  /** Keys of the files stored so far: the element's form value. */
+  get value(): string[] {
+    return this.#form.keys
+  }
+
+  /** The `<form>` the element belongs to, if any. */
+  get form(): HTMLFormElement | null {
+    return this.#form.form
+  }
+
+  /** Whether the element would let its form submit (`required`, uploads still running). */
+  checkValidity(): boolean {
+    return this.#form.checkValidity()
+  }
+
+  /** Like `checkValidity()`, and shows the reason to the user. */
+  reportValidity(): boolean {
+    return this.#form.reportValidity()
+  }
+
+  /** @internal Called by the browser when the form is reset. */
+  formResetCallback(): void {
+    this.reset()
+  }
+
+  /** @internal Called by the browser when a surrounding `<fieldset disabled>` changes. */
+  formDisabledCallback(disabled: boolean): void {
+    this.formDisabled = disabled
   }
 
   protected override render() {
