@@ -1,3 +1,4 @@
+import type Uppy from '@uppy/core'
 import { html, LitElement, type PropertyDeclaration } from 'lit'
 import { property, query, state } from 'lit/decorators.js'
 import { parseSize } from '../shared/sizes.js'
@@ -41,6 +42,7 @@ const DEFAULT_MULTIPART_THRESHOLD = 5 * 1024 * 1024
  */
 export class HoistUploader extends LitElement {
   static override styles = styles
+  /** @internal */
   static formAssociated = true
 
   /** URL of the Hoist (or Uppy Companion) endpoint that signs uploads, e.g. `/api/uploads`. Required. */
@@ -74,7 +76,7 @@ export class HoistUploader extends LitElement {
   @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'light'
 
   /** Files larger than this are sent as S3 multipart uploads (bytes or a size with a unit; default 5 MiB). */
-  @property({ attribute: 'multipart-threshold', converter: size }) multipartThreshold = DEFAULT_MULTIPART_THRESHOLD
+  @property({ attribute: 'multipart-threshold', converter: size }) multipartThreshold: number = 5 * 1024 * 1024
 
   /** Metadata sent with every file (stored as object metadata and reported in `FileInfo.meta`). */
   @property({ attribute: false }) meta: Record<string, unknown> = {}
@@ -93,8 +95,8 @@ export class HoistUploader extends LitElement {
   readonly #controller = new UppyController(this, () => this.#config(), () => this.container)
   readonly #form = new FormController(this)
 
-  /** The Uppy instance behind the widget (read-only; `undefined` while disconnected). */
-  get uppy() {
+  /** The Uppy instance behind the widget; `undefined` while disconnected. */
+  get uppy(): Uppy | undefined {
     return this.#controller.uppy
   }
 

@@ -4,6 +4,13 @@ import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 
+describe('README API tables', () => {
+  it('agree with custom-elements.json (run `npm run docs` after `npm run analyze`)', () => {
+    const r = spawnSync(process.execPath, ['scripts/api-docs.mjs', '--check'], { encoding: 'utf8' })
+    assert.equal(r.status, 0, r.stderr)
+  })
+})
+
 describe('custom-elements.json', () => {
   it('matches what the analyzer makes from the source today (run `npm run analyze` after changing the element)', () => {
     // The analyzer resolves --outdir against the working directory.
