@@ -7,7 +7,7 @@ import { styles } from './hoist-uploader.styles.js'
 import { FormController } from './form-controller.js'
 import { UppyController, type UploaderConfig } from './uppy-controller.js'
 
-const size: PropertyDeclaration['converter'] = {
+const size: Exclude<PropertyDeclaration['converter'], undefined | ((value: string | null, type?: unknown) => unknown)> = {
   fromAttribute(value: string | null) {
     if (value === null) return undefined
     const bytes = parseSize(value)
@@ -18,6 +18,11 @@ const size: PropertyDeclaration['converter'] = {
 }
 
 const DEFAULT_MULTIPART_THRESHOLD = 5 * 1024 * 1024
+
+function bytes(value: number | string | undefined): number | undefined {
+  if (typeof value !== 'string') return value
+  return size.fromAttribute!(value, undefined) as number | undefined
+}
 
 /**
  * A drag-and-drop file uploader that sends files straight to your S3-compatible storage,
@@ -48,14 +53,14 @@ export class HoistUploader extends LitElement {
   /** URL of the Hoist (or Uppy Companion) endpoint that signs uploads, e.g. `/api/uploads`. Required. */
   @property() endpoint?: string
 
-  /** Largest file accepted: bytes or a size with a unit (`5MB`, `2GiB`). */
-  @property({ attribute: 'max-file-size', converter: size }) maxFileSize?: number
+  /** Largest file accepted: bytes, or a size with a unit (`5MB`, `2GiB`). */
+  @property({ attribute: 'max-file-size', converter: size }) maxFileSize?: number | string
 
-  /** Smallest file accepted: bytes or a size with a unit. */
-  @property({ attribute: 'min-file-size', converter: size }) minFileSize?: number
+  /** Smallest file accepted: bytes, or a size with a unit. */
+  @property({ attribute: 'min-file-size', converter: size }) minFileSize?: number | string
 
   /** Most files that can be added at once. */
-  @property({ attribute: 'max-files', type: Number }) maxFiles?: number
+  @property({ attribute: 'max-files', type: Number }) maxFiles?: number | string
 
   /** Types accepted, in `<input accept>` syntax: `image/*,.pdf`. */
   @property() accept?: string
@@ -75,8 +80,8 @@ export class HoistUploader extends LitElement {
   /** Colour scheme: `light`, `dark`, or `auto` to follow the system. */
   @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'light'
 
-  /** Files larger than this are sent as S3 multipart uploads (bytes or a size with a unit; default 5 MiB). */
-  @property({ attribute: 'multipart-threshold', converter: size }) multipartThreshold: number = 5 * 1024 * 1024
+  /** Files larger than this are sent as S3 multipart uploads (bytes, or a size with a unit; default 5 MiB). */
+  @property({ attribute: 'multipart-threshold', converter: size }) multipartThreshold: number | string = 5 * 1024 * 1024
 
   /** Metadata sent with every file (stored as object metadata and reported in `FileInfo.meta`). */
   @property({ attribute: false }) meta: Record<string, unknown> = {}
@@ -104,9 +109,10 @@ export class HoistUploader extends LitElement {
     const theme = this.theme === 'dark' || this.theme === 'auto' ? this.theme : 'light'
     return {
       endpoint: this.endpoint || undefined,
-      maxFileSize: this.maxFileSize,
-      minFileSize: this.minFileSize,
-      maxFiles: this.maxFiles,
+      // Frameworks such as Vue set attributes as properties, so sizes may arrive as strings here too.
+      maxFileSize: bytes(this.maxFileSize),
+      minFileSize: bytes(this.minFileSize),
+      maxFiles: this.maxFiles === undefined || this.maxFiles === '' ? undefined : Number(this.maxFiles),
       accept: this.accept?.split(',').map((s) => s.trim()).filter(Boolean),
       autoUpload: this.autoUpload,
       disabled: this.disabled || this.formDisabled,
@@ -114,7 +120,7 @@ export class HoistUploader extends LitElement {
       height: this.height,
       theme,
       meta: this.meta,
-      multipartThreshold: this.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD,
+      multipartThreshold: bytes(this.multipartThreshold) ?? DEFAULT_MULTIPART_THRESHOLD,
     }
   }
 

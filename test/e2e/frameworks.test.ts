@@ -1,4 +1,4 @@
-// The React wrapper under <StrictMode> (demo/react): one Uppy instance, one upload per file.
+// The React wrapper under <StrictMode> (demo/react) and the element in a Vue 3 SFC (demo/vue).
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
 import { startDemo, type Running } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
-import { record, setInputFiles, waitForEvents, writeTestFile } from '../helpers/page.js'
+import { addGenerated, record, setInputFiles, waitForEvents, writeTestFile } from '../helpers/page.js'
 
 describe('React: HoistUploader under StrictMode', () => {
   let app: Running
@@ -55,6 +55,40 @@ describe('React: HoistUploader under StrictMode', () => {
     assert.equal(await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.opts.id), 'hoist-1', 'no second Uppy instance was ever made')
     const meta = done.detail.successful[0].meta
     assert.equal(meta.source, 'react-demo', 'the meta prop reached the element as a property')
+    assert.deepEqual(errors, [])
+  })
+})
+
+describe('Vue 3: <hoist-uploader> in a single-file component (demo/vue)', () => {
+  let app: Running
+  let browser: Browser
+  before(async () => {
+    app = await startDemo()
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await browser?.close()
+    await app?.stop()
+  })
+
+  it('renders the custom element, passes meta as a property and fires @upload-complete', async () => {
+    const page = await browser.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    page.on('console', (m) => {
+      if (m.type() === 'warning' && /Failed to resolve component/.test(m.text())) errors.push(m.text())
+    })
+    await page.goto(`${app.url}/vue/`)
+    await record(page)
+    // max-file-size="2GB" reached the element as a property string and still became bytes.
+    assert.equal(await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.opts.restrictions.maxFileSize), 2e9)
+    await addGenerated(page, [{ name: 'from-vue.txt', size: 2048, type: 'text/plain' }])
+    await page.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
+    const [done] = await waitForEvents(page, 'all-complete', 1)
+    assert.equal(done.detail.successful.length, 1)
+    assert.equal(done.detail.successful[0].meta.source, 'vue-demo')
+    await page.waitForFunction(() => document.querySelector('[data-testid=stored-count]')?.textContent === '1')
+    assert.equal(await page.getByRole('link', { name: 'from-vue.txt' }).count(), 1)
     assert.deepEqual(errors, [])
   })
 })

@@ -43,6 +43,18 @@ describe('<hoist-uploader>', () => {
     expect(opts.autoProceed).to.equal(true)
   })
 
+  it('accepts sizes as strings on the properties too (frameworks set attributes as properties)', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    el.maxFileSize = '1KB'
+    el.maxFiles = '2'
+    el.multipartThreshold = '10MiB'
+    await el.updateComplete
+    expect(el.uppy!.opts.restrictions.maxFileSize).to.equal(1000)
+    expect(el.uppy!.opts.restrictions.maxNumberOfFiles).to.equal(2)
+    el.addFiles([new File([new Uint8Array(900)], 'a.bin')])
+    expect(el.uppy!.getFiles()[0].meta.partSize).to.equal(undefined)
+  })
+
   it('updates options in place and keeps files already added', async () => {
     const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
     const uppy = el.uppy
