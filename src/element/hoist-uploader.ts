@@ -40,10 +40,24 @@ function bytes(value: number | string | undefined): number | undefined {
  * @fires {CustomEvent<{ file: FileSummary | null, error: UploadErrorInfo }>} upload-error - A file failed; `detail.error.code` says why.
  * @fires {CustomEvent<{ successful: FileInfo[], failed: FailedUpload[] }>} all-complete - Every file of an upload run has finished or failed.
  *
- * @csspart container - The box the upload dashboard is drawn in.
+ * @csspart container - The box the widget is drawn in.
+ * @csspart dashboard - The dashboard's frame (background, border, radius).
+ * @csspart dropzone - The drop zone shown while no file is added.
+ * @csspart file-list - The list of added files.
+ * @csspart status-bar - The bar with progress and the upload, pause, retry and done buttons.
  *
- * @cssprop [--hoist-font=inherit] - Font family of the widget.
- * @cssprop [--hoist-radius=8px] - Corner radius of the container.
+ * @cssprop [--hoist-accent=#1269cf] - Links, buttons and progress (dark: #02baf2).
+ * @cssprop [--hoist-accent-text=#fff] - Text on accent-coloured buttons (dark: #0b1a24).
+ * @cssprop [--hoist-background=#f4f4f4] - Background of the dashboard (dark: #1f1f1f).
+ * @cssprop [--hoist-surface=#fafafa] - Background of the top and status bars (dark: #1f1f1f).
+ * @cssprop [--hoist-text=#000] - Titles and file names (dark: #eaeaea).
+ * @cssprop [--hoist-muted=#757575] - The note and file sizes (dark: #cfcfcf).
+ * @cssprop [--hoist-border=#eaeaea] - Borders (dark: #333).
+ * @cssprop [--hoist-radius=5px] - Corner radius.
+ * @cssprop [--hoist-font=system-ui stack] - Font family.
+ * @cssprop [--hoist-spacing=15px] - Padding around the file list and its items.
+ * @cssprop [--hoist-dropzone-background=transparent] - Background of the drop zone.
+ * @cssprop [--hoist-dropzone-border=#dfdfdf] - Dashed border of the drop zone (dark: #757575).
  */
 export class HoistUploader extends LitElement {
   static override styles = styles

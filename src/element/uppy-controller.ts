@@ -4,6 +4,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit'
 import { toErrorInfo } from './errors.js'
 import { emit, type FailedUpload, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
 import { extensionOf, fetchStored, imageSize } from './file-info.js'
+import { exposeParts } from './parts.js'
 import { declaredMeta, installTransport, partSizeFor, removeTransport } from './transport.js'
 
 export interface UploaderConfig {
@@ -38,6 +39,7 @@ export class UppyController implements ReactiveController {
   readonly #config: () => UploaderConfig
   readonly #target: () => HTMLElement | null
   #applied: UploaderConfig | undefined
+  #unexposeParts: (() => void) | undefined
   #destroyTimer = false
   #startedAt = new Map<string, number>()
   #errors = new Map<string, UploadErrorInfo>()
@@ -74,6 +76,8 @@ export class UppyController implements ReactiveController {
 
   destroy(): void {
     this.#destroyTimer = false
+    this.#unexposeParts?.()
+    this.#unexposeParts = undefined
     this.uppy?.destroy()
     this.uppy = undefined
     this.#applied = undefined
@@ -114,6 +118,7 @@ export class UppyController implements ReactiveController {
     const config = this.#config()
     const uppy = new Uppy({ id: `hoist-${++instances}`, autoProceed: config.autoUpload, restrictions: restrictionsOf(config), meta: config.meta })
     uppy.use(Dashboard, { id: DASHBOARD_ID, target, ...dashboardOptionsOf(config) })
+    this.#unexposeParts = exposeParts(target)
     this.uppy = uppy
     this.#installTransport(config)
     this.#wire(uppy)

@@ -1,0 +1,57 @@
+import { expect } from '@esm-bundle/chai'
+import '../../src/define.js'
+import type { HoistUploader } from '../../src/index.js'
+
+async function mount(html: string): Promise<HoistUploader> {
+  const wrap = document.createElement('div')
+  wrap.innerHTML = html
+  document.body.append(wrap)
+  const el = wrap.querySelector('hoist-uploader')!
+  await el.updateComplete
+  return el
+}
+const $ = (el: HoistUploader, selector: string) => el.shadowRoot!.querySelector<HTMLElement>(selector)!
+const color = (el: HoistUploader, selector: string, prop: 'color' | 'backgroundColor' | 'borderTopColor') => getComputedStyle($(el, selector))[prop]
+
+afterEach(() => {
+  for (const el of document.querySelectorAll('body > div, body > style')) el.remove()
+})
+
+describe('theming', () => {
+  // Properties are set before mounting: Uppy's buttons animate colour changes.
+  it('uses Uppy’s colours by default and the --hoist-* properties when set', async () => {
+    const plain = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    expect(color(plain, '.uppy-Dashboard-browse', 'color')).to.equal('rgb(18, 105, 207)')
+    expect(color(plain, '.uppy-Dashboard-inner', 'backgroundColor')).to.equal('rgb(244, 244, 244)')
+    const styled = await mount(
+      '<hoist-uploader endpoint="/u" style="--hoist-accent: #e0218a; --hoist-background: rgb(250, 240, 230); --hoist-dropzone-border: rgb(10, 20, 30); --hoist-radius: 14px"></hoist-uploader>',
+    )
+    expect(color(styled, '.uppy-Dashboard-browse', 'color')).to.equal('rgb(224, 33, 138)')
+    expect(color(styled, '.uppy-Dashboard-inner', 'backgroundColor')).to.equal('rgb(250, 240, 230)')
+    expect(color(styled, '.uppy-Dashboard-AddFiles', 'borderTopColor')).to.equal('rgb(10, 20, 30)')
+    expect(getComputedStyle($(styled, '.uppy-Dashboard-inner')).borderTopLeftRadius).to.equal('14px')
+  })
+
+  it('theme="dark" switches the defaults, and --hoist-* still wins', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u" theme="dark"></hoist-uploader>')
+    expect(color(el, '.uppy-Dashboard-inner', 'backgroundColor')).to.equal('rgb(31, 31, 31)')
+    expect(color(el, '.uppy-Dashboard-AddFiles-title', 'color')).to.equal('rgb(234, 234, 234)')
+    expect(color(el, '.uppy-Dashboard-browse', 'color')).to.equal('rgb(2, 186, 242)')
+    const custom = await mount('<hoist-uploader endpoint="/u" theme="dark" style="--hoist-background: rgb(0, 0, 40)"></hoist-uploader>')
+    expect(color(custom, '.uppy-Dashboard-inner', 'backgroundColor')).to.equal('rgb(0, 0, 40)')
+  })
+
+  it('names parts that a page can style with ::part(), and keeps them as the Dashboard re-renders', async () => {
+    const style = document.createElement('style')
+    style.textContent = 'hoist-uploader::part(dropzone) { border-color: rgb(1, 2, 3) } hoist-uploader::part(status-bar) { background-color: rgb(4, 5, 6) }'
+    document.body.append(style)
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    expect($(el, '[part="container"]')).to.exist
+    expect($(el, '.uppy-Dashboard-inner').getAttribute('part')).to.equal('dashboard')
+    expect(color(el, '[part="dropzone"]', 'borderTopColor')).to.equal('rgb(1, 2, 3)')
+    el.addFiles([new File(['x'], 'a.txt')])
+    await new Promise((r) => setTimeout(r, 50))
+    expect($(el, '.uppy-Dashboard-files').getAttribute('part')).to.equal('file-list')
+    expect(color(el, '[part="status-bar"]', 'backgroundColor')).to.equal('rgb(4, 5, 6)')
+  })
+})
