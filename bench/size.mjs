@@ -8,17 +8,22 @@ import { gzipSync } from 'node:zlib'
 
 const require = createRequire(import.meta.url)
 export const BUNDLE_OPTIONS = { bundle: true, format: 'esm', target: 'es2022', minify: true, legalComments: 'none', charset: 'utf8', write: false, logLevel: 'error' }
+// The CDN build splits: each language of `locale` is its own chunk, loaded only when used.
+export const CDN_OPTIONS = { ...BUNDLE_OPTIONS, splitting: true, outdir: 'dist/cdn', entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]', entryPoints: { 'hoist-uploader': 'src/define.ts' }, tsconfig: 'tsconfig.json' }
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length
 
 export async function measure() {
-  const ours = await build({ ...BUNDLE_OPTIONS, entryPoints: ['src/define.ts'], tsconfig: 'tsconfig.json', metafile: true })
-  // Minified bytes each part contributes, from esbuild's own accounting.
-  const inputs = Object.values(ours.metafile.outputs)[0].inputs
+  const built = await build({ ...CDN_OPTIONS, metafile: true })
+  const entryPath = Object.keys(built.metafile.outputs).find((p) => p.endsWith('dist/cdn/hoist-uploader.js'))
+  const ours = { outputFiles: built.outputFiles.filter((f) => f.path.endsWith('/dist/cdn/hoist-uploader.js')) }
+  const chunks = built.outputFiles.filter((f) => f.path.includes('/chunks/')).length
+  // Minified bytes each part of the entry file contributes, from esbuild's own accounting.
+  const inputs = built.metafile.outputs[entryPath].inputs
   const bytesOf = (test) => Object.entries(inputs).filter(([path]) => test(path)).reduce((n, [, i]) => n + i.bytesInOutput, 0)
   const parts = {
     lit: bytesOf((p) => /node_modules\/(lit|lit-html|lit-element|@lit\/reactive-element)\//.test(p)),
-    hoistCode: bytesOf((p) => p.startsWith('src/') && !p.includes('generated')),
-    css: bytesOf((p) => p.includes('src/element/generated')),
+    hoistCode: bytesOf((p) => p.startsWith('src/') && !p.endsWith('generated/css.ts')),
+    css: bytesOf((p) => p.endsWith('generated/css.ts')),
   }
   const baseline = await build({
     ...BUNDLE_OPTIONS,
@@ -33,7 +38,7 @@ export async function measure() {
   const baselineJs = gz(baseline.outputFiles[0].contents)
   const baselineCss = gz(Buffer.from(css))
   return {
-    hoist: { raw: ours.outputFiles[0].contents.length, gzip: oursGzip, parts },
+    hoist: { raw: ours.outputFiles[0].contents.length, gzip: oursGzip, parts, chunks },
     stockUppy: { rawJs: baseline.outputFiles[0].contents.length, gzipJs: baselineJs, gzipCss: baselineCss, gzip: baselineJs + baselineCss },
     ratio: Number((oursGzip / (baselineJs + baselineCss)).toFixed(3)),
   }
@@ -61,9 +66,11 @@ Both bundled in the same run with esbuild (ESM, minified, no legal comments), me
 | stock Uppy core + dashboard + aws-s3, with its two stylesheets | ${r.stockUppy.rawJs.toLocaleString('en')} B | ${r.stockUppy.gzip.toLocaleString('en')} B (${r.stockUppy.gzipJs.toLocaleString('en')} JS + ${r.stockUppy.gzipCss.toLocaleString('en')} CSS) |
 | **ratio** | | **${r.ratio}×** |
 
-The goal is ≤ 1.10×; the test budget (\`test/server/cdn-size.test.ts\`) is 1.12×. Of the minified Hoist bundle,
-Lit's runtime is ${r.hoist.parts.lit.toLocaleString('en')} B, Hoist's own code ${r.hoist.parts.hoistCode.toLocaleString('en')} B and the embedded
-Uppy CSS ${r.hoist.parts.css.toLocaleString('en')} B; the rest is Uppy itself, as in the baseline.
+The goal, and the test budget (\`test/server/cdn-size.test.ts\`), is ≤ 1.10×. Of the minified Hoist bundle,
+Lit's runtime (\`ReactiveElement\` only: the element renders one static box, so lit-html's template engine is left out)
+is ${r.hoist.parts.lit.toLocaleString('en')} B, Hoist's own code ${r.hoist.parts.hoistCode.toLocaleString('en')} B and the embedded CSS (Uppy's and Hoist's theme layer)
+${r.hoist.parts.css.toLocaleString('en')} B; the rest is Uppy itself, as in the baseline. The ${r.hoist.chunks} lazily
+loaded chunks (the languages of \`locale\`) are separate files, fetched only for the language a page uses, and not counted.
 `
 }
 

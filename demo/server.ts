@@ -37,11 +37,11 @@ const uploads = toNodeHandler(
   }),
 )
 
-const cdnBuild = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cdn/hoist-uploader.js')
+const cdnDir = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cdn')
 const server = createServer((req, res) => {
   if (req.url?.startsWith('/api/uploads/')) void uploads(req, res)
-  // demo/cdn.html loads the one-file build exactly as a CDN would serve it (made by `npm run build`).
-  else if (req.url === '/dist/cdn/hoist-uploader.js') serveFile(cdnBuild, res)
+  // demo/cdn.html loads the one-file build (and its language chunks) as a CDN would serve it.
+  else if (req.url?.startsWith('/dist/cdn/') && !req.url.includes('..')) serveFile(resolve(cdnDir, req.url.slice('/dist/cdn/'.length).split('?')[0]), res)
   else vite.middlewares(req, res)
 })
 

@@ -1,4 +1,4 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit'
+import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-element'
 
 interface FormHost extends ReactiveControllerHost, HTMLElement {
   name: string

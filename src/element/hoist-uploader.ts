@@ -1,10 +1,11 @@
 import type Uppy from '@uppy/core'
-import { html, LitElement, type PropertyDeclaration } from 'lit'
-import { property, query, state } from 'lit/decorators.js'
+import { ReactiveElement, type PropertyDeclaration } from '@lit/reactive-element'
+import { property, state } from '@lit/reactive-element/decorators.js'
 import { parseSize } from '../shared/sizes.js'
 import type { FailedUpload, FileInfo } from './events.js'
 import { styles } from './hoist-uploader.styles.js'
 import { FormController } from './form-controller.js'
+import { directionOf, type UppyLocale } from './locales.js'
 import { UppyController, type UploaderConfig } from './uppy-controller.js'
 
 const size: Exclude<PropertyDeclaration['converter'], undefined | ((value: string | null, type?: unknown) => unknown)> = {
@@ -59,7 +60,7 @@ function bytes(value: number | string | undefined): number | undefined {
  * @cssprop [--hoist-dropzone-background=transparent] - Background of the drop zone.
  * @cssprop [--hoist-dropzone-border=#dfdfdf] - Dashed border of the drop zone (dark: #757575).
  */
-export class HoistUploader extends LitElement {
+export class HoistUploader extends ReactiveElement {
   static override styles = styles
   /** @internal */
   static formAssociated = true
@@ -100,18 +101,25 @@ export class HoistUploader extends LitElement {
   /** Metadata sent with every file (stored as object metadata and reported in `FileInfo.meta`). */
   @property({ attribute: false }) meta: Record<string, unknown> = {}
 
+  /**
+   * Language of the widget: a tag such as `de-DE`, `ja-JP` or `ar-SA` (loaded on demand from
+   * `@uppy/locales`, one chunk per language), or an Uppy locale object. English by default.
+   */
+  @property() locale?: string | UppyLocale
+
   /** Form field name: inside a `<form>`, the keys of the stored files are submitted under it, one entry each. */
   @property({ reflect: true }) name = ''
 
   /** Inside a form, refuse to submit until at least one file is stored. */
   @property({ type: Boolean, reflect: true }) required = false
 
-  @query('.container') private readonly container!: HTMLElement | null
+  /** The box the Dashboard mounts into; static, so no template engine is needed. */
+  readonly #container = Object.assign(globalThis.document?.createElement('div') ?? ({} as HTMLDivElement), { className: 'container' })
 
   /** Set by a surrounding `<fieldset disabled>`; kept apart from the public `disabled`. */
   @state() private formDisabled = false
 
-  readonly #controller = new UppyController(this, () => this.#config(), () => this.container)
+  readonly #controller = new UppyController(this, () => this.#config(), () => this.#container)
   readonly #form = new FormController(this)
 
   /** The Uppy instance behind the widget; `undefined` while disconnected. */
@@ -134,6 +142,8 @@ export class HoistUploader extends LitElement {
       height: this.height,
       theme,
       meta: this.meta,
+      locale: this.locale,
+      direction: directionOf(this),
       multipartThreshold: bytes(this.multipartThreshold) ?? DEFAULT_MULTIPART_THRESHOLD,
     }
   }
@@ -190,7 +200,10 @@ export class HoistUploader extends LitElement {
     this.formDisabled = disabled
   }
 
-  protected override render() {
-    return html`<div class="container" part="container"></div>`
+  protected override createRenderRoot() {
+    const root = super.createRenderRoot()
+    this.#container.setAttribute('part', 'container')
+    root.append(this.#container)
+    return root
   }
 }

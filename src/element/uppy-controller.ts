@@ -1,9 +1,10 @@
 import Uppy, { type UppyFile } from '@uppy/core'
 import Dashboard from '@uppy/dashboard'
-import type { ReactiveController, ReactiveControllerHost } from 'lit'
+import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-element'
 import { toErrorInfo } from './errors.js'
 import { emit, type FailedUpload, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
 import { extensionOf, fetchStored, imageSize } from './file-info.js'
+import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
 import { declaredMeta, installTransport, partSizeFor, removeTransport } from './transport.js'
 
@@ -20,6 +21,8 @@ export interface UploaderConfig {
   theme: 'light' | 'dark' | 'auto'
   meta: Record<string, unknown>
   multipartThreshold: number
+  locale: string | UppyLocale | undefined
+  direction: 'ltr' | 'rtl'
 }
 
 type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
@@ -123,6 +126,18 @@ export class UppyController implements ReactiveController {
     this.#installTransport(config)
     this.#wire(uppy)
     this.#applied = config
+    void this.#applyLocale(config.locale)
+  }
+
+  #localeRequest = 0
+
+  /** Switches every string; a tag loads its language first, and only the latest request wins. */
+  async #applyLocale(locale: string | UppyLocale | undefined): Promise<void> {
+    if (locale === undefined || locale === '') return
+    const request = ++this.#localeRequest
+    const loaded = typeof locale === 'string' ? await loadLocale(locale) : locale
+    if (!loaded || request !== this.#localeRequest || !this.uppy) return
+    this.uppy.setOptions({ locale: loaded as never })
   }
 
   #installTransport(config: UploaderConfig): void {
@@ -152,7 +167,10 @@ export class UppyController implements ReactiveController {
       uppy.setOptions({ autoProceed: next.autoUpload, restrictions: restrictionsOf(next) })
     }
     if (changed(['meta'])) uppy.setMeta(next.meta)
-    if (changed(['note', 'height', 'theme', 'disabled'])) uppy.getPlugin(DASHBOARD_ID)?.setOptions(dashboardOptionsOf(next))
+    if (changed(['note', 'height', 'theme', 'disabled', 'direction'])) uppy.getPlugin(DASHBOARD_ID)?.setOptions(dashboardOptionsOf(next))
+    // The Dashboard reads its direction only when it mounts.
+    if (changed(['direction'])) this.#target()?.querySelector('.uppy-Root')?.setAttribute('dir', next.direction)
+    if (changed(['locale'])) void this.#applyLocale(next.locale || 'en-US')
     if (changed(['endpoint', 'multipartThreshold'])) {
       if (prev.endpoint) removeTransport(uppy)
       else uppy.removeUploader(this.#missingEndpoint)
@@ -282,6 +300,7 @@ function dashboardOptionsOf(c: UploaderConfig) {
     note: c.note ?? null,
     theme: c.theme,
     disabled: c.disabled,
+    direction: c.direction,
     proudlyDisplayPoweredByUppy: false,
     showRemoveButtonAfterComplete: true,
     hideProgressAfterFinish: false,

@@ -17,12 +17,13 @@ describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
 
   before(async () => {
     cli = await startCli([])
-    const js = readFileSync('dist/cdn/hoist-uploader.js')
     const html = `<!doctype html><meta charset="utf-8">
 <script type="module" src="/hoist-uploader.js"></script>
 <hoist-uploader endpoint="${cli.url}"></hoist-uploader>`
     site = createServer((req, res) => {
-      if (req.url === '/hoist-uploader.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
+      // Like a CDN: the entry file and the chunks beside it.
+      const file = req.url === '/hoist-uploader.js' || req.url?.startsWith('/chunks/') ? `dist/cdn${req.url.split('?')[0]}` : undefined
+      if (file && !file.includes('..')) res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(file))
       else res.writeHead(200, { 'content-type': 'text/html' }).end(html)
     })
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r))
@@ -53,6 +54,13 @@ describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
       assert.equal(await storedSha(byName['note.txt']), (await import('node:crypto')).createHash('sha256').update(readFileSync(small)).digest('hex'))
       assert.equal(byName['clip.bin'].multipart, true)
       assert.equal(await storedSha(byName['clip.bin']), bigSha)
+      // A language arrives as its own chunk, only when asked for.
+      assert.doesNotMatch(readFileSync('dist/cdn/hoist-uploader.js', 'utf8'), /Dateien hinzufügen/)
+      const chunkRequests: string[] = []
+      page.on('request', (r) => r.url().includes('/chunks/') && chunkRequests.push(r.url()))
+      await page.evaluate(() => document.querySelector('hoist-uploader')!.setAttribute('locale', 'de-DE'))
+      await page.waitForFunction(() => /Dateien|Datei/.test(document.querySelector('hoist-uploader')!.shadowRoot!.textContent ?? ''))
+      assert.ok(chunkRequests.length >= 1, 'the German strings came from a chunk')
       assert.deepEqual(errors, [])
     } finally {
       await browser.close()

@@ -5,10 +5,9 @@ import { measure } from '../../bench/size.mjs'
 
 /**
  * Gzip size of the one-file build relative to stock Uppy core + dashboard + aws-s3 bundled the same way
- * in the same run. Measured 1.109 on 2026-11-21 (bench/RESULTS.md); the goal is 1.10. The budget leaves
- * one percent of headroom so that growth beyond it fails here.
+ * in the same run: measured 1.097 on 2026-11-21 (bench/RESULTS.md). The budget is the goal, 1.10.
  */
-const BUDGET = 1.12
+const BUDGET = 1.1
 
 describe('CDN build size', () => {
   it(`stays within ${BUDGET}× of stock Uppy's gzip size`, async () => {
