@@ -52,7 +52,7 @@ function bytes(value: number | string | undefined): number | undefined {
  * @cssprop [--hoist-background=#f4f4f4] - Background of the dashboard (dark: #1f1f1f).
  * @cssprop [--hoist-surface=#fafafa] - Background of the top and status bars (dark: #1f1f1f).
  * @cssprop [--hoist-text=#000] - Titles and file names (dark: #eaeaea).
- * @cssprop [--hoist-muted=#757575] - The note and file sizes (dark: #cfcfcf).
+ * @cssprop [--hoist-muted=#666] - The note and file sizes (dark: #cfcfcf).
  * @cssprop [--hoist-border=#eaeaea] - Borders (dark: #333).
  * @cssprop [--hoist-radius=5px] - Corner radius.
  * @cssprop [--hoist-font=system-ui stack] - Font family.
@@ -119,7 +119,14 @@ export class HoistUploader extends ReactiveElement {
   /** Set by a surrounding `<fieldset disabled>`; kept apart from the public `disabled`. */
   @state() private formDisabled = false
 
-  readonly #controller = new UppyController(this, () => this.#config(), () => this.#container)
+  /** A polite live region that sums up progress for screen readers. */
+  readonly #announcer = Object.assign(globalThis.document?.createElement('div') ?? ({} as HTMLDivElement), { className: 'announcer' })
+
+  readonly #controller = new UppyController(this, () => this.#config(), () => this.#container, (text) => {
+    // Cleared first so that the same text twice is announced twice.
+    this.#announcer.textContent = ''
+    requestAnimationFrame(() => (this.#announcer.textContent = text))
+  })
   readonly #form = new FormController(this)
 
   /** The Uppy instance behind the widget; `undefined` while disconnected. */
@@ -203,7 +210,9 @@ export class HoistUploader extends ReactiveElement {
   protected override createRenderRoot() {
     const root = super.createRenderRoot()
     this.#container.setAttribute('part', 'container')
-    root.append(this.#container)
+    this.#announcer.setAttribute('role', 'status')
+    this.#announcer.setAttribute('aria-live', 'polite')
+    root.append(this.#container, this.#announcer)
     return root
   }
 }

@@ -41,6 +41,7 @@ export class UppyController implements ReactiveController {
   readonly #host: Host
   readonly #config: () => UploaderConfig
   readonly #target: () => HTMLElement | null
+  readonly #announce: (text: string) => void
   #applied: UploaderConfig | undefined
   #unexposeParts: (() => void) | undefined
   #destroyTimer = false
@@ -49,10 +50,11 @@ export class UppyController implements ReactiveController {
   #infos = new Map<string, Promise<FileInfo | null>>()
   #waiters: ((detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void)[] = []
 
-  constructor(host: Host, config: () => UploaderConfig, target: () => HTMLElement | null) {
+  constructor(host: Host, config: () => UploaderConfig, target: () => HTMLElement | null, announce: (text: string) => void) {
     this.#host = host
     this.#config = config
     this.#target = target
+    this.#announce = announce
     host.addController(this)
   }
 
@@ -185,8 +187,16 @@ export class UppyController implements ReactiveController {
     this.uppy!.setFileMeta(file.id, { declaredSize: declared.declaredSize, partSize: declared.partSize })
   }
 
+  /** The Dashboard's own strings, so announcements follow \`locale\`. */
+  #t(key: string, options?: Record<string, unknown>): string {
+    const dashboard = this.uppy?.getPlugin(DASHBOARD_ID) as { i18n?: (k: string, o?: Record<string, unknown>) => string } | undefined
+    return dashboard?.i18n?.(key, options) ?? key
+  }
+
   #wire(uppy: Uppy): void {
     const host = this.#host
+    let total = 0
+    let done = 0
     uppy.on('file-added', (file) => {
       this.#declare(file as AnyFile, this.#config())
       emit(host, 'file-added', { file: summary(file as AnyFile) })
@@ -198,6 +208,9 @@ export class UppyController implements ReactiveController {
     uppy.on('upload-start', (files) => {
       const now = Date.now()
       for (const f of files) this.#startedAt.set(f.id, now)
+      total = files.length
+      done = 0
+      this.#announce(this.#t('uploadingXFiles', { smart_count: files.length }))
       emit(host, 'upload-start', { files: files.map((f) => summary(f as AnyFile)) })
     })
     uppy.on('upload-progress', (file, progress) => {
@@ -207,12 +220,14 @@ export class UppyController implements ReactiveController {
     uppy.on('upload-error', (file, error) => {
       const info = toErrorInfo(error)
       if (file) this.#errors.set(file.id, info)
+      this.#announce(`${file?.name ?? ''}: ${info.message}`)
       emit(host, 'upload-error', { file: file ? summary(file as AnyFile) : null, error: info })
     })
     uppy.on('upload-success', (file, response) => {
       if (!file) return
       const finishedAt = Date.now()
       const key = (response.body as { key?: string } | undefined)?.key ?? ''
+      if (total > 1) this.#announce(this.#t('filesUploadedOfTotal', { complete: ++done, smart_count: total }))
       this.#infos.set(file.id, this.#describe(file as AnyFile, key, finishedAt))
     })
     uppy.on('complete', (result) => void this.#complete(result.successful ?? [], result.failed ?? []))
@@ -265,6 +280,7 @@ export class UppyController implements ReactiveController {
       })),
     }
     for (const f of successful) this.#infos.delete(f.id)
+    this.#announce(detail.failed.length ? `${this.#t('uploadFailed')}: ${detail.failed.map((f) => f.file.name).join(', ')}` : this.#t('uploadComplete'))
     emit(this.#host, 'all-complete', detail)
     for (const resolve of this.#waiters.splice(0)) resolve(detail)
   }

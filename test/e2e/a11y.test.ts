@@ -1,0 +1,156 @@
+// Accessibility in Chromium: axe-core on the widget in four states, the live region, and a
+// keyboard-only session (tab in, open the picker, start, pause, cancel, remove).
+import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, FileChooser, Page } from 'playwright-core'
+import { startDemo, type Running } from '../helpers/app.js'
+import { launchChromium } from '../helpers/browser.js'
+import { addGenerated, record, waitForEvents, writeTestFile } from '../helpers/page.js'
+
+const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8')
+
+interface Violation { id: string; impact: string; targets: string[] }
+
+async function axe(page: Page): Promise<Violation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE })
+  return page.evaluate(async () => {
+    const w = window as unknown as { axe: { run: (el: Element, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
+    const result = await w.axe.run(document.querySelector('hoist-uploader')!, { resultTypes: ['violations'] })
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' >> ')) }))
+  })
+}
+const serious = (v: Violation[]) => v.filter((x) => x.impact === 'serious' || x.impact === 'critical')
+
+describe('accessibility', () => {
+  let app: Running
+  let browser: Browser
+  const dir = mkdtempSync(join(tmpdir(), 'hoist-a11y-'))
+  const big = join(dir, 'big.bin')
+  writeTestFile(big, 40 * 1024 * 1024)
+  before(async () => {
+    app = await startDemo()
+    browser = await launchChromium()
+  })
+  after(async () => {
+    await browser?.close()
+    await app?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function open() {
+    const page = await browser.newPage()
+    await page.goto(app.url)
+    await record(page)
+    return page
+  }
+
+  it('axe finds no serious or critical violation when idle, with files added, uploading, and failed', async () => {
+    const page = await open()
+    assert.deepEqual(serious(await axe(page)), [], 'idle')
+    await addGenerated(page, [{ name: 'one.pdf', size: 1000, type: 'application/pdf' }])
+    assert.deepEqual(serious(await axe(page)), [], 'one file added')
+    await addGenerated(page, [{ name: 'two.txt', size: 10, type: 'text/plain' }])
+    assert.deepEqual(serious(await axe(page)), [], 'two files added')
+    await page.evaluate(() => document.querySelector('hoist-uploader')!.reset())
+    await page.locator('hoist-uploader input[type=file]').first().setInputFiles([big])
+    await page.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
+    await waitForEvents(page, 'upload-progress', 1)
+    assert.deepEqual(serious(await axe(page)), [], 'uploading')
+    await waitForEvents(page, 'all-complete', 1)
+    await page.close()
+
+    const failing = await open()
+    await failing.route('**/disk/post**', (route) => route.abort('connectionreset'))
+    await addGenerated(failing, [{ name: 'fails.txt', size: 100, type: 'text/plain' }])
+    await failing.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
+    await waitForEvents(failing, 'all-complete', 1, 30_000)
+    assert.deepEqual(serious(await axe(failing)), [], 'failed')
+    // The live region said what happened.
+    await failing.waitForFunction(() => /Upload failed: fails\.txt/.test(document.querySelector('hoist-uploader')!.shadowRoot!.querySelector('[role=status]')!.textContent ?? ''))
+    await failing.close()
+  })
+
+  it('announces progress and completion in a polite live region', async () => {
+    const page = await open()
+    const texts: string[] = []
+    await page.exposeFunction('heard', (t: string) => texts.push(t))
+    await page.evaluate(() => {
+      const region = document.querySelector('hoist-uploader')!.shadowRoot!.querySelector('[role=status]')!
+      new MutationObserver(() => region.textContent && (window as unknown as { heard: (t: string) => void }).heard(region.textContent)).observe(region, { childList: true, characterData: true, subtree: true })
+    })
+    assert.equal(await page.locator('hoist-uploader [role=status]').getAttribute('aria-live'), 'polite')
+    await addGenerated(page, [{ name: 'a.txt', size: 10 }, { name: 'b.txt', size: 20 }])
+    await page.evaluate(() => document.querySelector('hoist-uploader')!.upload())
+    await page.waitForFunction(() => /Upload complete/.test(document.querySelector('hoist-uploader')!.shadowRoot!.querySelector('[role=status]')!.textContent ?? ''))
+    assert.ok(texts.some((t) => /Uploading 2 files/.test(t)), texts.join(' | '))
+    assert.ok(texts.some((t) => /2 of 2 files uploaded/.test(t)), texts.join(' | '))
+    await page.close()
+  })
+
+  it('works from the keyboard alone: tab in, pick files, start, pause, cancel, remove', async () => {
+    const page = await open()
+    // Listen for file pickers from the start: Playwright intercepts them only once a listener exists.
+    const choosers: FileChooser[] = []
+    page.on('filechooser', (c) => choosers.push(c))
+    async function enterOpensPicker(what: string): Promise<FileChooser> {
+      const before = choosers.length
+      await page.keyboard.press('Enter')
+      for (let i = 0; i < 50 && choosers.length === before; i++) await page.waitForTimeout(100)
+      return choosers[before] ?? assert.fail(`Enter on “browse files” opened no file picker (${what})`)
+    }
+    const focused = () => page.evaluate(() => {
+      const a = document.querySelector('hoist-uploader')!.shadowRoot!.activeElement as HTMLElement | null
+      return a ? `${a.className} ${a.getAttribute('aria-label') ?? a.textContent ?? ''}` : ''
+    })
+    // The Dashboard re-renders when focus enters it; pausing as a person would before the next key
+    // keeps Enter from landing while the button it reached is being replaced.
+    async function tabTo(pattern: RegExp, limit = 40) {
+      for (let i = 0; i < limit; i++) {
+        await page.keyboard.press('Tab')
+        if (pattern.test(await focused())) return page.waitForTimeout(100)
+      }
+      assert.fail(`Tab never reached ${pattern}; focus is on "${await focused()}"`)
+    }
+    const fileCount = () => page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.getFiles().length)
+
+    // Tab into the widget and open the picker with Enter.
+    await page.locator('hoist-uploader .uppy-Dashboard-AddFiles').waitFor()
+    await tabTo(/uppy-Dashboard-browse/)
+    await (await enterOpensPicker('first time')).setFiles([big])
+    assert.equal(await fileCount(), 1)
+
+    // Start, then pause.
+    await tabTo(/actionBtn--upload/)
+    await page.keyboard.press('Enter')
+    await waitForEvents(page, 'upload-progress', 1)
+    await tabTo(/actionBtn--pause|Pause/)
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() => Object.values(document.querySelector('hoist-uploader')!.uppy!.getState().files).every((f) => f.isPaused))
+
+    // Cancel: everything stops and the list empties; no upload is left open in storage.
+    await tabTo(/actionBtn--cancel|Cancel/)
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(() => document.querySelector('hoist-uploader')!.uppy!.getFiles().length === 0)
+    for (let i = 0; i < 50 && readdirSync(join(app.dir, 'multipart')).length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+    assert.deepEqual(readdirSync(join(app.dir, 'multipart')), [])
+
+    // Pick two files, remove one with the keyboard — once the empty drop zone has settled, since the
+    // Dashboard replaces its buttons while it re-renders.
+    await page.locator('hoist-uploader .uppy-Dashboard-AddFiles').waitFor()
+    await page.waitForTimeout(500)
+    await page.keyboard.press('Shift+Tab')
+    await tabTo(/uppy-Dashboard-browse/)
+    const small = join(dir, 'small.txt')
+    writeTestFile(small, 100)
+    await (await enterOpensPicker('after cancel')).setFiles([small, big])
+    assert.equal(await fileCount(), 2)
+    await tabTo(/Item-action--remove/)
+    await page.keyboard.press('Enter')
+    assert.equal(await fileCount(), 1)
+    assert.equal((await waitForEvents(page, 'file-removed', 1)).length >= 1, true)
+    await page.close()
+  })
+})
