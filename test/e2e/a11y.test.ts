@@ -4,10 +4,9 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, FileChooser, Page } from 'playwright-core'
-import { startDemo, type Running } from '../helpers/app.js'
-import { launchChromium } from '../helpers/browser.js'
+import { after, describe, it } from 'node:test'
+import type { FileChooser, Page } from 'playwright-core'
+import { demoAndBrowser } from '../helpers/app.js'
 import { addGenerated, record, waitForEvents, writeTestFile } from '../helpers/page.js'
 
 const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8')
@@ -25,24 +24,17 @@ async function axe(page: Page): Promise<Violation[]> {
 const serious = (v: Violation[]) => v.filter((x) => x.impact === 'serious' || x.impact === 'critical')
 
 describe('accessibility', () => {
-  let app: Running
-  let browser: Browser
+  const t = demoAndBrowser()
   const dir = mkdtempSync(join(tmpdir(), 'hoist-a11y-'))
   const big = join(dir, 'big.bin')
   writeTestFile(big, 40 * 1024 * 1024)
-  before(async () => {
-    app = await startDemo()
-    browser = await launchChromium()
-  })
   after(async () => {
-    await browser?.close()
-    await app?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
   async function open() {
-    const page = await browser.newPage()
-    await page.goto(app.url)
+    const page = await t.browser.newPage()
+    await page.goto(t.app.url)
     await record(page)
     return page
   }
@@ -134,8 +126,8 @@ describe('accessibility', () => {
     await tabTo(/actionBtn--cancel|Cancel/)
     await page.keyboard.press('Enter')
     await page.waitForFunction(() => document.querySelector('hoist-uploader')!.uppy!.getFiles().length === 0)
-    for (let i = 0; i < 50 && readdirSync(join(app.dir, 'multipart')).length > 0; i++) await new Promise((r) => setTimeout(r, 100))
-    assert.deepEqual(readdirSync(join(app.dir, 'multipart')), [])
+    for (let i = 0; i < 50 && readdirSync(join(t.app.dir, 'multipart')).length > 0; i++) await new Promise((r) => setTimeout(r, 100))
+    assert.deepEqual(readdirSync(join(t.app.dir, 'multipart')), [])
 
     // Pick two files, remove one with the keyboard — once the empty drop zone has settled, since the
     // Dashboard replaces its buttons while it re-renders.

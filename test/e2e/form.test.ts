@@ -3,29 +3,20 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { startDemo, type Running } from '../helpers/app.js'
-import { launchChromium } from '../helpers/browser.js'
+import { after, describe, it } from 'node:test'
+import { demoAndBrowser } from '../helpers/app.js'
 import { addGenerated, record, setInputFiles, upload, waitForEvents, writeTestFile } from '../helpers/page.js'
 
 describe('form association', () => {
-  let app: Running
-  let browser: Browser
+  const t = demoAndBrowser()
   const dir = mkdtempSync(join(tmpdir(), 'hoist-form-'))
-  before(async () => {
-    app = await startDemo()
-    browser = await launchChromium()
-  })
   after(async () => {
-    await browser?.close()
-    await app?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
   it('submits the stored keys under its name, is invalid until then when required, and resets with the form', async () => {
-    const page = await browser.newPage()
-    await page.goto(app.url)
+    const page = await t.browser.newPage()
+    await page.goto(t.app.url)
     await record(page)
     await page.evaluate(() => {
       const el = document.querySelector('hoist-uploader')!

@@ -3,28 +3,19 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
-import type { Browser } from 'playwright-core'
-import { startDemo, type Running } from '../helpers/app.js'
-import { launchChromium } from '../helpers/browser.js'
+import { after, describe, it } from 'node:test'
+import { demoAndBrowser } from '../helpers/app.js'
 import { addGenerated, record, setInputFiles, waitForEvents, writeTestFile } from '../helpers/page.js'
 
 describe('React: HoistUploader under StrictMode', () => {
-  let app: Running
-  let browser: Browser
+  const t = demoAndBrowser()
   const dir = mkdtempSync(join(tmpdir(), 'hoist-react-'))
-  before(async () => {
-    app = await startDemo()
-    browser = await launchChromium()
-  })
   after(async () => {
-    await browser?.close()
-    await app?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 
   it('uploads each file exactly once through one Uppy instance, and the typed props fire once per file', async () => {
-    const page = await browser.newPage()
+    const page = await t.browser.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     const signing: string[] = []
@@ -32,7 +23,7 @@ describe('React: HoistUploader under StrictMode', () => {
       const path = new URL(r.url()).pathname
       if (path === '/api/uploads/s3/params' || (path === '/api/uploads/s3/multipart' && r.method() === 'POST')) signing.push(path)
     })
-    await page.goto(`${app.url}/react/`)
+    await page.goto(`${t.app.url}/react/`)
     await record(page)
     const paths = ['a.txt', 'b.txt', 'c.txt'].map((n, i) => {
       const p = join(dir, n)
@@ -60,25 +51,16 @@ describe('React: HoistUploader under StrictMode', () => {
 })
 
 describe('Vue 3: <hoist-uploader> in a single-file component (demo/vue)', () => {
-  let app: Running
-  let browser: Browser
-  before(async () => {
-    app = await startDemo()
-    browser = await launchChromium()
-  })
-  after(async () => {
-    await browser?.close()
-    await app?.stop()
-  })
+  const t = demoAndBrowser()
 
   it('renders the custom element, passes meta as a property and fires @upload-complete', async () => {
-    const page = await browser.newPage()
+    const page = await t.browser.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     page.on('console', (m) => {
       if (m.type() === 'warning' && /Failed to resolve component/.test(m.text())) errors.push(m.text())
     })
-    await page.goto(`${app.url}/vue/`)
+    await page.goto(`${t.app.url}/vue/`)
     await record(page)
     // max-file-size="2GB" reached the element as a property string and still became bytes.
     assert.equal(await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.opts.restrictions.maxFileSize), 2e9)

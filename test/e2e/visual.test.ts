@@ -2,11 +2,10 @@
 // saved to test-results/visual/ and checked pixel by pixel.
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { after, before, describe, it } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
+import { before, describe, it } from 'node:test'
+import type { Page } from 'playwright-core'
 import { PNG } from 'pngjs'
-import { startDemo, type Running } from '../helpers/app.js'
-import { launchChromium } from '../helpers/browser.js'
+import { demoAndBrowser } from '../helpers/app.js'
 
 const OUT = 'test-results/visual'
 
@@ -23,22 +22,15 @@ function stats(png: Buffer, target?: [number, number, number]) {
 }
 
 describe('visual: themes', () => {
-  let app: Running
-  let browser: Browser
+  const t = demoAndBrowser()
   before(async () => {
     mkdirSync(OUT, { recursive: true })
-    app = await startDemo()
-    browser = await launchChromium()
-  })
-  after(async () => {
-    await browser?.close()
-    await app?.stop()
   })
 
   async function shot(name: string, setup: (page: Page) => Promise<void>, scheme: 'light' | 'dark' = 'light') {
-    const page = await browser.newPage({ viewport: { width: 900, height: 700 } })
+    const page = await t.browser.newPage({ viewport: { width: 900, height: 700 } })
     await page.emulateMedia({ colorScheme: scheme })
-    await page.goto(app.url)
+    await page.goto(t.app.url)
     await page.waitForFunction(() => !!document.querySelector('hoist-uploader')?.uppy)
     await setup(page)
     // One file added, so the status bar shows its accent-coloured Upload button.

@@ -1,17 +1,9 @@
 import { expect } from '@esm-bundle/chai'
 import '../../src/define.js'
-import type { HoistUploader } from '../../src/index.js'
+import { mount, unmountAll } from '../helpers/element.js'
 
 const tick = () => new Promise((r) => setTimeout(r, 0))
 
-async function mount(html: string): Promise<HoistUploader> {
-  const wrap = document.createElement('div')
-  wrap.innerHTML = html
-  document.body.append(wrap)
-  const el = wrap.querySelector('hoist-uploader')!
-  await el.updateComplete
-  return el
-}
 
 function collect(el: HTMLElement, name: string): CustomEvent[] {
   const seen: CustomEvent[] = []
@@ -19,9 +11,7 @@ function collect(el: HTMLElement, name: string): CustomEvent[] {
   return seen
 }
 
-afterEach(() => {
-  for (const el of document.querySelectorAll('body > div')) el.remove()
-})
+afterEach(unmountAll)
 
 describe('<hoist-uploader>', () => {
   it('renders the Dashboard inside its shadow root with Uppy’s styles applied there', async () => {

@@ -1,16 +1,9 @@
 import { expect } from '@esm-bundle/chai'
 import '../../src/define.js'
+import { mount, unmountAll } from '../helpers/element.js'
 import type { HoistUploader } from '../../src/index.js'
 import { localeCode } from '../../src/element/locales.js'
 
-async function mount(html: string): Promise<HoistUploader> {
-  const wrap = document.createElement('div')
-  wrap.innerHTML = html
-  document.body.append(wrap)
-  const el = wrap.querySelector('hoist-uploader')!
-  await el.updateComplete
-  return el
-}
 
 async function textBecomes(el: HoistUploader, pattern: RegExp): Promise<string> {
   for (let i = 0; i < 100; i++) {
@@ -21,9 +14,7 @@ async function textBecomes(el: HoistUploader, pattern: RegExp): Promise<string> 
   throw new Error(`the widget never showed ${pattern}; it shows: ${el.shadowRoot!.textContent}`)
 }
 
-afterEach(() => {
-  for (const el of document.querySelectorAll('body > div')) el.remove()
-})
+afterEach(unmountAll)
 
 describe('locales', () => {
   it('maps tags to @uppy/locales codes, falling back within a language', () => {

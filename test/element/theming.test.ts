@@ -1,21 +1,12 @@
 import { expect } from '@esm-bundle/chai'
 import '../../src/define.js'
+import { mount, unmountAll } from '../helpers/element.js'
 import type { HoistUploader } from '../../src/index.js'
 
-async function mount(html: string): Promise<HoistUploader> {
-  const wrap = document.createElement('div')
-  wrap.innerHTML = html
-  document.body.append(wrap)
-  const el = wrap.querySelector('hoist-uploader')!
-  await el.updateComplete
-  return el
-}
 const $ = (el: HoistUploader, selector: string) => el.shadowRoot!.querySelector<HTMLElement>(selector)!
 const color = (el: HoistUploader, selector: string, prop: 'color' | 'backgroundColor' | 'borderTopColor') => getComputedStyle($(el, selector))[prop]
 
-afterEach(() => {
-  for (const el of document.querySelectorAll('body > div, body > style')) el.remove()
-})
+afterEach(unmountAll)
 
 describe('theming', () => {
   // Properties are set before mounting: Uppy's buttons animate colour changes.

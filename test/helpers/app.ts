@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
+import { after, before } from 'node:test'
 import { join } from 'node:path'
 
 export function freePort(): Promise<number> {
@@ -73,4 +74,19 @@ export async function startCli(args: string[], s3?: { bucket: string }): Promise
   const dir = mkdtempSync(join(tmpdir(), 'hoist-cli-'))
   const env: Record<string, string> = s3 ? { S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: 'true' } : { S3_BUCKET: '' }
   return spawnServer('node', ['bin/hoist-uploader.js', 'serve', '--port', String(port), '--dir', dir, ...args], env, /Hoist upload server: /, dir, `http://127.0.0.1:${port}`)
+}
+
+/** Registers before/after hooks that start the demo (disk storage) and Chromium for a test file. */
+export function demoAndBrowser(): { app: Running; browser: import('playwright-core').Browser } {
+  const ctx = {} as { app: Running; browser: import('playwright-core').Browser }
+  before(async () => {
+    ctx.app = await startDemo()
+    const { launchChromium } = await import('./browser.js')
+    ctx.browser = await launchChromium()
+  })
+  after(async () => {
+    await ctx.browser?.close()
+    await ctx.app?.stop()
+  })
+  return ctx
 }
