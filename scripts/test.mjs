@@ -106,7 +106,11 @@ try {
     await run('lint', 'npm', ['run', '--silent', 'lint'])
   }
   // The CLI tests run the built package, as `npx hoist-uploader` would.
-  if (!only || only === 'e2e') await run('build', 'npm', ['run', '--silent', 'build'])
+  if (!only || only === 'e2e') {
+    await run('build', 'npm', ['run', '--silent', 'build'])
+    // React 18 for the wrapper's React 18 test lives in its own small package.
+    await run('install React 18 for its test', 'npm', ['ci', '--prefix', 'test/react18', '--no-audit', '--no-fund', '--silent'])
+  }
   if (!only || only === 'server') await run('server unit tests', 'node', nodeTest('test/server'))
   if (!only || only === 'element') await run('element tests (Chromium)', 'npx', ['web-test-runner', '--config', 'web-test-runner.config.mjs'])
   if (!only || only === 's3' || only === 'e2e') {
