@@ -1,12 +1,18 @@
 import { createServer } from 'node:http'
 import { parseArgs } from 'node:util'
-import { storageFromEnv } from './from-env.js'
+import { s3FromEnv, storageFromEnv } from './from-env.js'
+import { doctor, parseDuration, sweepDisk, sweepS3 } from './ops.js'
 import { createUploadHandler } from './handler.js'
 import { toNodeHandler } from './node.js'
 
 const USAGE = `Usage: hoist-uploader serve [options]
+       hoist-uploader sweep --older-than 24h [--dry-run] [--dir <path>]
+       hoist-uploader doctor --origin https://app.example
 
-Runs the upload endpoint on its own (Uppy Companion's S3 protocol).
+serve   runs the upload endpoint on its own (Uppy Companion's S3 protocol)
+sweep   aborts incomplete multipart uploads started longer ago than --older-than
+doctor  checks the bucket's CORS (origin, methods, ETag exposed) and its lifecycle
+        rule for abandoned uploads, and says what to fix; exits 1 when any fails
 
 Options:
   --port <n>           port to listen on (default 3020, or PORT)
@@ -26,6 +32,8 @@ const LOOPBACK = ['http://localhost', 'http://localhost:*', 'http://127.0.0.1', 
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  if (command === 'sweep') return sweep(rest)
+  if (command === 'doctor') return checkBucket(rest)
   if (command !== 'serve') {
     console.log(USAGE)
     return command === undefined || command === '--help' || command === 'help' ? 0 : 2
@@ -67,4 +75,40 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   return -1
+}
+
+async function sweep(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { 'older-than': { type: 'string' }, 'dry-run': { type: 'boolean' }, dir: { type: 'string', default: './.hoist-data' } } })
+  if (!values['older-than']) {
+    console.error('hoist-uploader sweep: --older-than is required, e.g. --older-than 24h')
+    return 2
+  }
+  const age = parseDuration(values['older-than'])
+  const s3 = s3FromEnv()
+  const swept = s3 ? await sweepS3(s3.client, s3.bucket, age, values['dry-run']) : await sweepDisk(values.dir, age, values['dry-run'])
+  const verb = values['dry-run'] ? 'would abort' : 'aborted'
+  for (const u of swept) console.log(`${verb} ${u.key} (upload ${u.uploadId.slice(0, 16)}…, started ${u.initiated.toISOString()})`)
+  console.log(`${swept.length} incomplete upload(s) older than ${values['older-than']} ${verb} in ${s3 ? `bucket "${s3.bucket}"` : values.dir}.`)
+  return 0
+}
+
+async function checkBucket(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { origin: { type: 'string' } } })
+  const s3 = s3FromEnv()
+  if (!s3) {
+    console.error('hoist-uploader doctor: set S3_BUCKET (and S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) to check a bucket; disk storage needs no setup.')
+    return 2
+  }
+  if (!values.origin) {
+    console.error('hoist-uploader doctor: --origin is required: the origin of the page that uploads, e.g. https://app.example')
+    return 2
+  }
+  const checks = await doctor(s3.client, s3.bucket, values.origin)
+  for (const c of checks) {
+    console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.message}`)
+    if (c.fix) console.log(`     fix: ${c.fix.replaceAll('BUCKET', s3.bucket)}`)
+  }
+  const failed = checks.filter((c) => !c.ok).length
+  console.log(failed ? `${failed} problem(s) to fix in bucket "${s3.bucket}".` : `Bucket "${s3.bucket}" is ready for uploads from ${values.origin}.`)
+  return failed ? 1 : 0
 }
