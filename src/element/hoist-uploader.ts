@@ -48,7 +48,7 @@ function bytes(value: number | string | undefined): number | undefined {
  * @csspart status-bar - The bar with progress and the upload, pause, retry and done buttons.
  *
  * @cssprop [--hoist-accent=#1269cf] - Links, buttons and progress (dark: #02baf2).
- * @cssprop [--hoist-accent-text=#fff] - Text on accent-coloured buttons (dark: #0b1a24).
+ * @cssprop [--hoist-accent-text=white or near-black] - Text on accent-coloured buttons; by default whichever reads on the accent.
  * @cssprop [--hoist-background=#f4f4f4] - Background of the dashboard (dark: #1f1f1f).
  * @cssprop [--hoist-surface=#fafafa] - Background of the top and status bars (dark: #1f1f1f).
  * @cssprop [--hoist-text=#000] - Titles and file names (dark: #eaeaea).

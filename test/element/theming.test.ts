@@ -32,6 +32,19 @@ describe('theming', () => {
     expect(color(custom, '.uppy-Dashboard-inner', 'backgroundColor')).to.equal('rgb(0, 0, 40)')
   })
 
+  it('picks readable text for the Upload button from whatever the accent is', async () => {
+    const buttonText = async (html: string) => {
+      const el = await mount(html)
+      el.addFiles([new File(['x'], 'a.txt')])
+      await new Promise((r) => setTimeout(r, 50))
+      return color(el, '.uppy-StatusBar-actionBtn--upload', 'color')
+    }
+    // Bright cyan (the dark theme's default accent) gets near-black text; darker accents get white.
+    expect(await buttonText('<hoist-uploader endpoint="/u" theme="dark"></hoist-uploader>')).to.match(/^(rgb\(0, 0, 0\)|oklch\(0 0 0\))$/)
+    expect(await buttonText('<hoist-uploader endpoint="/u" theme="dark" style="--hoist-accent: #2f5bea"></hoist-uploader>')).to.match(/^(rgb\(255, 255, 255\)|oklch\(1 0 0\))$/)
+    expect(await buttonText('<hoist-uploader endpoint="/u" style="--hoist-accent-text: rgb(1, 2, 3)"></hoist-uploader>')).to.equal('rgb(1, 2, 3)')
+  })
+
   it('names parts that a page can style with ::part(), and keeps them as the Dashboard re-renders', async () => {
     const style = document.createElement('style')
     style.textContent = 'hoist-uploader::part(dropzone) { border-color: rgb(1, 2, 3) } hoist-uploader::part(status-bar) { background-color: rgb(4, 5, 6) }'
