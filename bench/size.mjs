@@ -64,7 +64,7 @@ Both bundled in the same run with esbuild (ESM, minified, no legal comments), me
 | --- | ---: | ---: |
 | \`dist/cdn/hoist-uploader.js\` (Lit + Uppy core, Dashboard, aws-s3 + Dashboard CSS inside) | ${r.hoist.raw.toLocaleString('en')} B | ${r.hoist.gzip.toLocaleString('en')} B |
 | stock Uppy core + dashboard + aws-s3, with its two stylesheets | ${r.stockUppy.rawJs.toLocaleString('en')} B | ${r.stockUppy.gzip.toLocaleString('en')} B (${r.stockUppy.gzipJs.toLocaleString('en')} JS + ${r.stockUppy.gzipCss.toLocaleString('en')} CSS) |
-| **ratio** | | **${r.ratio}×** |
+| **ratio** | | **${r.ratio.toFixed(3)}×** |
 
 The goal, and the test budget (\`test/server/cdn-size.test.ts\`), is ≤ 1.10×. Of the minified Hoist bundle,
 Lit's runtime (\`ReactiveElement\` only: the element renders one static box, so lit-html's template engine is left out)
