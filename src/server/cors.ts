@@ -47,7 +47,7 @@ export function withCors(response: Response, origin: string | undefined): Respon
   if (origin !== undefined) {
     headers.set('access-control-allow-origin', origin)
     headers.set('access-control-allow-credentials', 'true')
-    headers.set('access-control-expose-headers', 'ETag')
+    headers.set('access-control-expose-headers', 'ETag, Content-Range, Accept-Ranges')
   }
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }

@@ -85,6 +85,28 @@ describe('disk storage: reading', () => {
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff')
     assert.match(r.headers.get('content-disposition')!, /^attachment; filename\*=UTF-8''page\.html$/)
   })
+  it('serves byte ranges, so video can seek', async () => {
+    const { url, fields } = await formFor('clip.mp4', 'video/mp4', 10)
+    await post(url, fields.key, new TextEncoder().encode('0123456789'), 'video/mp4')
+    const read = (await call(handler, 'GET', `/object${q({ key: fields.key })}`)).json.url
+    const get = (range?: string) => handler(new Request(read, { headers: range ? { range } : {} }))
+    const whole = await get()
+    assert.equal(whole.status, 200)
+    assert.equal(whole.headers.get('accept-ranges'), 'bytes')
+    const middle = await get('bytes=2-5')
+    assert.equal(middle.status, 206)
+    assert.equal(middle.headers.get('content-range'), 'bytes 2-5/10')
+    assert.equal(middle.headers.get('content-length'), '4')
+    assert.equal(await middle.text(), '2345')
+    assert.equal(await (await get('bytes=7-')).text(), '789')
+    assert.equal(await (await get('bytes=-3')).text(), '789')
+    assert.equal(await (await get('bytes=8-100')).text(), '89')
+    const past = await get('bytes=10-')
+    assert.equal(past.status, 416)
+    assert.equal(past.headers.get('content-range'), 'bytes */10')
+    assert.equal((await get('items=1-2')).status, 200, 'an unusable header gets the whole object')
+  })
+
   it('refuses a read URL for another key', async () => {
     const r = await handler(new Request(`http://app.test/api/uploads/disk/object?t=bogus.token`))
     assert.equal(r.status, 403)

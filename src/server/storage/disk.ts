@@ -28,6 +28,24 @@ interface PartToken { u: string; n: number; l?: number; e: number }
 interface PostToken { k: string; t: string; m: Record<string, string>; min: number; max: number; e: number }
 interface ReadToken { k: string; e: number }
 
+/**
+ * One `bytes=` range (what players and resumable downloads send): `{ start, end }` inclusive, undefined
+ * for no or an unusable header (the whole object is sent), 'unsatisfiable' for a range past the end.
+ */
+export function byteRange(header: string | null, size: number): { start: number; end: number } | undefined | 'unsatisfiable' {
+  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null
+  if (!m || (m[1] === '' && m[2] === '')) return undefined
+  if (m[1] === '') {
+    const suffix = Number(m[2])
+    if (suffix === 0) return 'unsatisfiable'
+    return { start: Math.max(0, size - suffix), end: size - 1 }
+  }
+  const start = Number(m[1])
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)
+  if (start >= size || end < start) return 'unsatisfiable'
+  return { start, end }
+}
+
 /** Form uploads are parsed in memory; this bounds what a form may add to the file it carries. */
 const FORM_OVERHEAD = 64 * 1024
 const now = () => Math.floor(Date.now() / 1000)
@@ -179,9 +197,16 @@ export function diskStorage(options: DiskStorageOptions): Storage {
       'content-disposition': `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(name)}`,
       'cache-control': 'private, max-age=3600',
     }
-    if (request.method === 'HEAD') return new Response(null, { status: 200, headers })
-    const stream = Readable.toWeb(createReadStream(inside(objects, t.k))) as ReadableStream<Uint8Array>
-    return new Response(stream, { status: 200, headers })
+    const range = byteRange(request.headers.get('range'), object.size)
+    if (range === 'unsatisfiable') {
+      return new Response(null, { status: 416, headers: { 'content-range': `bytes */${object.size}`, 'accept-ranges': 'bytes' } })
+    }
+    const status = range ? 206 : 200
+    const partial: Record<string, string> = range ? { 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${object.size}` } : {}
+    const all = { ...headers, 'accept-ranges': 'bytes', ...partial }
+    if (request.method === 'HEAD') return new Response(null, { status, headers: all })
+    const stream = Readable.toWeb(createReadStream(inside(objects, t.k), range ?? {})) as ReadableStream<Uint8Array>
+    return new Response(stream, { status, headers: all })
   }
 
   const storage: Storage = {
