@@ -40,9 +40,4 @@ export async function imageSize(blob: Blob | undefined): Promise<{ width: number
   }
 }
 
-export function extensionOf(name: string): string {
-  const dot = name.lastIndexOf('.')
-  return dot > 0 ? name.slice(dot + 1).toLowerCase() : ''
-}
-
 export type { FileInfo }

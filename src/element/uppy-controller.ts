@@ -3,7 +3,8 @@ import Dashboard from '@uppy/dashboard'
 import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-element'
 import { toErrorInfo } from './errors.js'
 import { emit, type FailedUpload, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
-import { extensionOf, fetchStored, imageSize } from './file-info.js'
+import { extensionOf } from '../shared/names.js'
+import { fetchStored, imageSize } from './file-info.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
 import { declaredMeta, installTransport, partSizeFor, removeTransport } from './transport.js'
@@ -28,6 +29,7 @@ export interface UploaderConfig {
 type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
 type Host = ReactiveControllerHost & HTMLElement
 const DASHBOARD_ID = 'HoistDashboard'
+const MISSING_ENDPOINT = '<hoist-uploader> needs an "endpoint" attribute, e.g. endpoint="/api/uploads".'
 let instances = 0
 
 const summary = (file: AnyFile): FileSummary => ({ id: file.id, name: file.name ?? '', size: file.size ?? 0, type: file.type ?? '' })
@@ -44,7 +46,7 @@ export class UppyController implements ReactiveController {
   readonly #announce: (text: string) => void
   #applied: UploaderConfig | undefined
   #unexposeParts: (() => void) | undefined
-  #destroyTimer = false
+  #destroyPending = false
   #startedAt = new Map<string, number>()
   #errors = new Map<string, UploadErrorInfo>()
   #infos = new Map<string, Promise<FileInfo | null>>()
@@ -59,7 +61,7 @@ export class UppyController implements ReactiveController {
   }
 
   hostConnected(): void {
-    this.#destroyTimer = false
+    this.#destroyPending = false
     if (!this.uppy) this.#host.requestUpdate()
     document.addEventListener('paste', this.#onPaste)
   }
@@ -73,14 +75,14 @@ export class UppyController implements ReactiveController {
   hostDisconnected(): void {
     document.removeEventListener('paste', this.#onPaste)
     // A move within the document disconnects and reconnects in one task: keep the uploads going.
-    this.#destroyTimer = true
+    this.#destroyPending = true
     queueMicrotask(() => {
-      if (this.#destroyTimer && !this.#host.isConnected) this.destroy()
+      if (this.#destroyPending && !this.#host.isConnected) this.destroy()
     })
   }
 
   destroy(): void {
-    this.#destroyTimer = false
+    this.#destroyPending = false
     this.#unexposeParts?.()
     this.#unexposeParts = undefined
     this.uppy?.destroy()
@@ -105,9 +107,13 @@ export class UppyController implements ReactiveController {
   /** Starts uploading; resolves with what `all-complete` reports. */
   upload(): Promise<{ successful: FileInfo[]; failed: FailedUpload[] }> {
     const uppy = this.#require()
-    const done = new Promise<{ successful: FileInfo[]; failed: FailedUpload[] }>((resolve) => this.#waiters.push(resolve))
+    let waiter!: (detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void
+    const done = new Promise<{ successful: FileInfo[]; failed: FailedUpload[] }>((resolve) => this.#waiters.push((waiter = resolve)))
     uppy.upload().catch(() => {
-      // failures arrive through `upload-error` and `complete`
+      // Uppy refused to start (no files, or a restriction such as a minimum count): nothing was uploaded,
+      // and no `complete` will come. Failures of files that did start arrive through `complete`.
+      this.#waiters = this.#waiters.filter((w) => w !== waiter)
+      waiter({ successful: [], failed: [] })
     })
     return done
   }
@@ -147,7 +153,7 @@ export class UppyController implements ReactiveController {
     if (config.endpoint) {
       installTransport(uppy, { endpoint: config.endpoint, multipartThreshold: config.multipartThreshold })
     } else {
-      console.error('<hoist-uploader>: the "endpoint" attribute is required, e.g. <hoist-uploader endpoint="/api/uploads">.')
+      console.error(MISSING_ENDPOINT)
       uppy.addUploader(this.#missingEndpoint)
     }
   }
@@ -155,8 +161,7 @@ export class UppyController implements ReactiveController {
   #missingEndpoint = async (fileIDs: string[]): Promise<void> => {
     const uppy = this.uppy!
     for (const file of uppy.getFilesByIds(fileIDs)) {
-      const error = { name: 'HoistError', message: 'No upload endpoint is set: give <hoist-uploader> an "endpoint" attribute.', code: 'missing_endpoint' }
-      uppy.emit('upload-error', file, error)
+      uppy.emit('upload-error', file, { name: 'HoistError', message: MISSING_ENDPOINT, code: 'missing_endpoint' })
     }
   }
 
@@ -187,7 +192,7 @@ export class UppyController implements ReactiveController {
     this.uppy!.setFileMeta(file.id, { declaredSize: declared.declaredSize, partSize: declared.partSize })
   }
 
-  /** The Dashboard's own strings, so announcements follow \`locale\`. */
+  /** The Dashboard's own strings, so announcements follow `locale`. */
   #t(key: string, options?: Record<string, unknown>): string {
     const dashboard = this.uppy?.getPlugin(DASHBOARD_ID) as { i18n?: (k: string, o?: Record<string, unknown>) => string } | undefined
     return dashboard?.i18n?.(key, options) ?? key

@@ -31,12 +31,6 @@ function truncateName(name: string): string {
   return stem + ext
 }
 
-export function extensionOf(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? ''
-  const dot = base.lastIndexOf('.')
-  return dot > 0 ? base.slice(dot + 1).toLowerCase() : ''
-}
-
 export interface KeyContext<User = unknown> {
   /** The name the client sent, untouched. */
   filename: string

@@ -1,5 +1,5 @@
 import { badRequest, HttpError } from './errors.js'
-import { extensionOf } from './keys.js'
+import { extensionOf } from '../shared/names.js'
 import { formatSize } from '../shared/sizes.js'
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024

@@ -22,7 +22,7 @@ describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
 <hoist-uploader endpoint="${cli.url}"></hoist-uploader>`
     site = createServer((req, res) => {
       // Like a CDN: the entry file and the chunks beside it.
-      const file = req.url === '/hoist-uploader.js' || req.url?.startsWith('/chunks/') ? `dist/cdn${req.url.split('?')[0]}` : undefined
+      const file = req.url === '/hoist-uploader.js' || req.url?.startsWith('/i18n/') ? `dist/cdn${req.url.split('?')[0]}` : undefined
       if (file && !file.includes('..')) res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(file))
       else res.writeHead(200, { 'content-type': 'text/html' }).end(html)
     })
@@ -57,7 +57,7 @@ describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
       // A language arrives as its own chunk, only when asked for.
       assert.doesNotMatch(readFileSync('dist/cdn/hoist-uploader.js', 'utf8'), /Dateien hinzufügen/)
       const chunkRequests: string[] = []
-      page.on('request', (r) => r.url().includes('/chunks/') && chunkRequests.push(r.url()))
+      page.on('request', (r) => r.url().includes('/i18n/') && chunkRequests.push(r.url()))
       await page.evaluate(() => document.querySelector('hoist-uploader')!.setAttribute('locale', 'de-DE'))
       await page.waitForFunction(() => /Dateien|Datei/.test(document.querySelector('hoist-uploader')!.shadowRoot!.textContent ?? ''))
       assert.ok(chunkRequests.length >= 1, 'the German strings came from a chunk')

@@ -92,7 +92,7 @@ describe('<hoist-uploader>', () => {
     console.error = (...args: unknown[]) => logged.push(args.join(' '))
     try {
       const el = await mount('<hoist-uploader></hoist-uploader>')
-      expect(logged.some((l) => l.includes('"endpoint" attribute is required'))).to.equal(true)
+      expect(logged.some((l) => l.includes('needs an "endpoint" attribute'))).to.equal(true)
       const errors = collect(el, 'upload-error')
       el.addFiles([new File(['x'], 'a.txt')])
       const result = await el.upload()
@@ -173,6 +173,15 @@ describe('<hoist-uploader>', () => {
     await el.updateComplete
     el.addFiles([new File(['x'], 'a.txt')])
     expect(el.uppy!.getFiles()[0].meta.album).to.equal('trip')
+  })
+
+  it('upload() resolves with nothing when Uppy refuses to start, instead of hanging', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    // A restriction checked only at upload time: Uppy rejects and never emits `complete`.
+    el.uppy!.setOptions({ restrictions: { ...el.uppy!.opts.restrictions, minNumberOfFiles: 2 } })
+    el.addFiles([new File(['x'], 'a.txt')])
+    const result = await Promise.race([el.upload(), new Promise((r) => setTimeout(() => r('timed out'), 2000))])
+    expect(result).to.deep.equal({ successful: [], failed: [] })
   })
 
   it('reset() clears every file', async () => {
