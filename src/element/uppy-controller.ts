@@ -161,7 +161,9 @@ export class UppyController implements ReactiveController {
   #missingEndpoint = async (fileIDs: string[]): Promise<void> => {
     const uppy = this.uppy!
     for (const file of uppy.getFilesByIds(fileIDs)) {
-      uppy.emit('upload-error', file, { name: 'HoistError', message: MISSING_ENDPOINT, code: 'missing_endpoint' })
+      // `code` rides along on the error object; toErrorInfo reads it.
+      const error = { name: 'HoistError', message: MISSING_ENDPOINT, code: 'missing_endpoint' }
+      uppy.emit('upload-error', file, error)
     }
   }
 
