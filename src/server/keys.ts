@@ -67,3 +67,13 @@ export function assertValidKey(key: unknown, field = 'key'): asserts key is stri
     throw badRequest('invalid_key', `A path segment of the ${field} is longer than 255 bytes.`)
   }
 }
+
+/** The original file name kept in metadata (URI-encoded); the key's last segment when it is missing or malformed. */
+export function originalName(metadata: Record<string, string>, key: string): string {
+  try {
+    if (metadata['original-name'] !== undefined) return decodeURIComponent(metadata['original-name'])
+  } catch {
+    // written by something else; fall back to the key
+  }
+  return key.split('/').pop()!
+}

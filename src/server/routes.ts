@@ -1,5 +1,5 @@
 import { badRequest, forbidden, HttpError, json } from './errors.js'
-import { assertValidKey, safeName } from './keys.js'
+import { assertValidKey, originalName, safeName } from './keys.js'
 import type { ResolvedOptions } from './options.js'
 import {
   assertPartNumber,
@@ -100,7 +100,7 @@ async function readUrl<User>(c: Call<User>, key: string): Promise<string> {
 async function checkStored<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
   const object = await c.opts.storage.head(key)
   if (!object) throw new HttpError(404, 'not_found', 'The upload finished but no object was stored.')
-  const name = decodeURIComponent(object.metadata['original-name'] ?? key)
+  const name = originalName(object.metadata, key)
   try {
     assertSizeAllowed(object.size, c.opts.maxFileSize)
     if (declaredSize !== undefined && object.size !== declaredSize) {
@@ -209,7 +209,7 @@ export async function objectInfo<User>(c: Call<User>): Promise<Response> {
     size: object.size,
     type: object.type,
     etag: object.etag,
-    name: decodeURIComponent(object.metadata['original-name'] ?? key.split('/').pop()!),
+    name: originalName(object.metadata, key),
     lastModified: object.lastModified.toISOString(),
   })
 }

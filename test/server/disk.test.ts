@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { toNodeHandler } from '../../src/server/index.js'
 import { call, createMultipart, diskHandler, MiB, put, q, serializeForm } from '../helpers/server.js'
@@ -105,6 +107,18 @@ describe('disk storage: reading', () => {
     assert.equal(past.status, 416)
     assert.equal(past.headers.get('content-range'), 'bytes */10')
     assert.equal((await get('items=1-2')).status, 200, 'an unusable header gets the whole object')
+  })
+
+  it('survives a malformed original name in stored metadata', async () => {
+    const { url, fields } = await formFor('ok.txt', 'text/plain', 2)
+    await post(url, fields.key, new TextEncoder().encode('hi'), 'text/plain')
+    const metaFile = join(env.dir, 'meta', ...fields.key.split('/')) + '.json'
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'))
+    writeFileSync(metaFile, JSON.stringify({ ...meta, metadata: { 'original-name': '%E0%A4%A' } }))
+    const info = await call(handler, 'GET', `/object${q({ key: fields.key })}`)
+    assert.equal(info.status, 200)
+    assert.equal(info.json.name, 'ok.txt')
+    assert.equal((await handler(new Request(info.json.url))).status, 200)
   })
 
   it('refuses a read URL for another key', async () => {

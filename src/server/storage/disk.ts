@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { badRequest, HttpError, notFound } from '../errors.js'
 import { assertPartNumber, MIN_PART_SIZE } from '../policy.js'
-import { assertValidKey } from '../keys.js'
+import { assertValidKey, originalName } from '../keys.js'
 import { resolveSecret, signToken, verifyToken } from '../tokens.js'
 import type { NewObject, Storage, StoredObject, UploadedPart } from './types.js'
 
@@ -184,7 +184,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     if (t.e < now()) throw new HttpError(403, 'expired', 'This read URL has expired.')
     const object = await storage.head(t.k)
     if (!object) throw notFound('not_found', 'No object with that key exists.')
-    const name = decodeURIComponent(object.metadata['original-name'] ?? t.k.split('/').pop()!)
+    const name = originalName(object.metadata, t.k)
     const inline = /^(image\/(png|jpeg|gif|webp|avif)|video\/|audio\/|application\/pdf|text\/plain)/.test(object.type)
     const headers = {
       'content-type': object.type,
