@@ -1,5 +1,12 @@
 import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-element'
 
+/** What the form needs to know of a file in the list. */
+interface ListedFile {
+  id: string
+  error?: string | null
+  progress: { uploadStarted: number | null }
+}
+
 interface FormHost extends ReactiveControllerHost, HTMLElement {
   name: string
   required: boolean
@@ -13,34 +20,20 @@ export class FormController implements ReactiveController {
   readonly #host: FormHost
   readonly #internals: ElementInternals | undefined
   readonly #keys = new Map<string, string>()
-  #uploading = 0
+  readonly #files: () => ListedFile[]
 
-  constructor(host: FormHost) {
+  constructor(host: FormHost, files: () => ListedFile[]) {
     this.#host = host
+    this.#files = files
     // Server rendering has no ElementInternals.
     this.#internals = typeof host.attachInternals === 'function' ? host.attachInternals() : undefined
     host.addController(this)
-    host.addEventListener('upload-start', (e) => {
-      this.#uploading += e.detail.files.length
-      this.#sync()
-    })
-    host.addEventListener('upload-complete', (e) => {
-      this.#keys.set(e.detail.file.id, e.detail.file.key)
-      this.#uploading = Math.max(0, this.#uploading - 1)
-      this.#sync()
-    })
-    host.addEventListener('upload-error', () => {
-      this.#uploading = Math.max(0, this.#uploading - 1)
-      this.#sync()
-    })
-    host.addEventListener('file-removed', (e) => {
-      this.#keys.delete(e.detail.file.id)
-      this.#sync()
-    })
-    host.addEventListener('all-complete', () => {
-      this.#uploading = 0
-      this.#sync()
-    })
+    host.addEventListener('upload-complete', (e) => this.#keys.set(e.detail.file.id, e.detail.file.key))
+    host.addEventListener('file-removed', (e) => this.#keys.delete(e.detail.file.id))
+    // Validity follows every change of what is stored or still uploading.
+    for (const name of ['upload-start', 'upload-complete', 'upload-error', 'file-removed', 'all-complete'] as const) {
+      host.addEventListener(name, () => this.#sync())
+    }
   }
 
   /** Keys of the stored files, in the order they finished. */
@@ -58,7 +51,6 @@ export class FormController implements ReactiveController {
 
   reset(): void {
     this.#keys.clear()
-    this.#uploading = 0
     this.#sync()
   }
 
@@ -76,7 +68,9 @@ export class FormController implements ReactiveController {
     const data = new FormData()
     if (this.#host.name) for (const key of this.#keys.values()) data.append(this.#host.name, key)
     internals.setFormValue(data)
-    if (this.#uploading > 0) {
+    // A file is still on its way from its first byte until its stored key is known, unless it failed.
+    const uploading = this.#files().some((f) => f.progress.uploadStarted && !f.error && !this.#keys.has(f.id))
+    if (uploading) {
       internals.setValidity({ customError: true }, 'Wait for the uploads to finish.')
     } else if (this.#host.required && this.#keys.size === 0) {
       internals.setValidity({ valueMissing: true }, 'Upload at least one file.')

@@ -8,22 +8,23 @@ import { FormController } from './form-controller.js'
 import { directionOf, type UppyLocale } from './locales.js'
 import { UppyController, type UploaderConfig } from './uppy-controller.js'
 
-const size: Exclude<PropertyDeclaration['converter'], undefined | ((value: string | null, type?: unknown) => unknown)> = {
-  fromAttribute(value: string | null) {
-    if (value === null) return undefined
-    const bytes = parseSize(value)
-    if (bytes === undefined) console.error(`<hoist-uploader>: "${value}" is not a size; use bytes or units such as 5MB or 2GiB.`)
-    return bytes
-  },
+/** Bytes from a number or a size string (`5MB`, `2GiB`); logs and ignores what is not a size. */
+function bytes(value: number | string | null | undefined): number | undefined {
+  if (typeof value !== 'string') return value ?? undefined
+  const parsed = parseSize(value)
+  if (parsed === undefined) console.error(`<hoist-uploader>: "${value}" is not a size; use bytes or units such as 5MB or 2GiB.`)
+  return parsed
+}
+
+const size: PropertyDeclaration['converter'] = {
+  fromAttribute: bytes,
   toAttribute: (value: number | undefined) => (value === undefined ? null : String(value)),
 }
 
 const DEFAULT_MULTIPART_THRESHOLD = 5 * 1024 * 1024
 
-function bytes(value: number | string | undefined): number | undefined {
-  if (typeof value !== 'string') return value
-  return size.fromAttribute!(value, undefined) as number | undefined
-}
+/** A div with a class, made only where there is a DOM (not while server rendering). */
+const div = (className: string) => Object.assign(globalThis.document?.createElement('div') ?? ({} as HTMLDivElement), { className })
 
 /**
  * A drag-and-drop file uploader that sends files straight to your S3-compatible storage,
@@ -114,20 +115,20 @@ export class HoistUploader extends ReactiveElement {
   @property({ type: Boolean, reflect: true }) required = false
 
   /** The box the Dashboard mounts into; static, so no template engine is needed. */
-  readonly #container = Object.assign(globalThis.document?.createElement('div') ?? ({} as HTMLDivElement), { className: 'container' })
+  readonly #container = div('container')
 
   /** Set by a surrounding `<fieldset disabled>`; kept apart from the public `disabled`. */
   @state() private formDisabled = false
 
   /** A polite live region that sums up progress for screen readers. */
-  readonly #announcer = Object.assign(globalThis.document?.createElement('div') ?? ({} as HTMLDivElement), { className: 'announcer' })
+  readonly #announcer = div('announcer')
 
   readonly #controller = new UppyController(this, () => this.#config(), () => this.#container, (text) => {
     // Cleared first so that the same text twice is announced twice.
     this.#announcer.textContent = ''
     requestAnimationFrame(() => (this.#announcer.textContent = text))
   })
-  readonly #form = new FormController(this)
+  readonly #form = new FormController(this, () => this.uppy?.getFiles() ?? [])
 
   /** The Uppy instance behind the widget; `undefined` while disconnected. */
   get uppy(): Uppy | undefined {
