@@ -1,6 +1,6 @@
-import { S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { diskStorage } from './storage/disk.js'
-import { s3Storage } from './storage/s3.js'
+import { createS3Client, s3Storage } from './storage/s3.js'
 import type { Storage } from './storage/types.js'
 
 /** An S3 client and bucket from `S3_BUCKET`, `S3_ENDPOINT`, `S3_REGION`, `AWS_*` and `S3_FORCE_PATH_STYLE`; undefined without `S3_BUCKET`. */
@@ -10,14 +10,11 @@ export function s3FromEnv(env: NodeJS.ProcessEnv = process.env): { client: S3Cli
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
       : undefined
-  const client = new S3Client({
+  const client = createS3Client({
     region: env.S3_REGION || env.AWS_REGION || 'us-east-1',
     endpoint: env.S3_ENDPOINT || undefined,
     forcePathStyle: /^(1|true|yes)$/i.test(env.S3_FORCE_PATH_STYLE ?? ''),
     credentials,
-    // S3-compatible stores (RGW, R2, MinIO) do not all accept the SDK's default CRC checksums.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
   })
   return { client, bucket: env.S3_BUCKET, endpoint: env.S3_ENDPOINT || undefined }
 }

@@ -5,9 +5,10 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutBucketCorsCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3'
 import { s3Storage } from '../../src/server/index.js'
+import { createS3Client } from '../../src/server/storage/s3.js'
 
 /** The S3 store under test (the suite's Ceph RGW); fails, never skips, when none is configured. */
 export function s3Env() {
@@ -21,8 +22,7 @@ export function s3Env() {
 }
 
 export function s3Client(): S3Client {
-  const env = s3Env()
-  return new S3Client({ ...env, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })
+  return createS3Client(s3Env())
 }
 
 /** A new bucket with browser CORS (ETag exposed), and an s3Storage on it. */

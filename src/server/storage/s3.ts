@@ -27,6 +27,19 @@ export interface S3StorageOptions {
   client?: S3Client
 }
 
+/** An S3 client that works with AWS S3 and the S3-compatible stores (RGW, R2, MinIO). */
+export function createS3Client(options: Omit<S3StorageOptions, 'bucket' | 'client'>): S3Client {
+  return new S3Client({
+    region: options.region ?? 'us-east-1',
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+    forcePathStyle: options.forcePathStyle,
+    // S3-compatible stores do not all accept the SDK's default CRC checksums.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  })
+}
+
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"+|"+$/g, '')
 
 /** Maps the S3 errors a client can cause to HTTP errors; anything else stays a 500. */
@@ -50,17 +63,7 @@ function translate(err: unknown): never {
 export function s3Storage(options: S3StorageOptions): Storage {
   if (!options?.bucket) throw new TypeError('s3Storage: bucket is required')
   const Bucket = options.bucket
-  const client =
-    options.client ??
-    new S3Client({
-      region: options.region ?? 'us-east-1',
-      endpoint: options.endpoint,
-      credentials: options.credentials,
-      forcePathStyle: options.forcePathStyle,
-      // S3-compatible stores (RGW, R2, MinIO) do not all accept the SDK's default CRC checksums.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    })
+  const client = options.client ?? createS3Client(options)
 
   const metaFields = (metadata: Record<string, string>) =>
     Object.fromEntries(Object.entries(metadata).map(([k, v]) => [`x-amz-meta-${k}`, v]))
