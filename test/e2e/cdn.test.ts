@@ -1,18 +1,16 @@
 // A plain HTML page with only the one-file CDN build and the element uploads to `hoist-uploader serve`.
 import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { startCli, type Running } from '../helpers/app.js'
+import { startCli, startSite, type Running, type Site } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
 import { storedSha, writeTestFile } from '../helpers/page.js'
 
 describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
   let cli: Running
-  let site: Server
-  let siteUrl: string
+  let site: Site
   const dir = mkdtempSync(join(tmpdir(), 'hoist-cdn-'))
 
   before(async () => {
@@ -20,14 +18,8 @@ describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
     const html = `<!doctype html><meta charset="utf-8">
 <script type="module" src="/hoist-uploader.js"></script>
 <hoist-uploader endpoint="${cli.url}"></hoist-uploader>`
-    site = createServer((req, res) => {
-      // Like a CDN: the entry file and the chunks beside it.
-      const file = req.url === '/hoist-uploader.js' || req.url?.startsWith('/i18n/') ? `dist/cdn${req.url.split('?')[0]}` : undefined
-      if (file && !file.includes('..')) res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(file))
-      else res.writeHead(200, { 'content-type': 'text/html' }).end(html)
-    })
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r))
-    siteUrl = `http://127.0.0.1:${(site.address() as { port: number }).port}/`
+    // Like a CDN: the entry file and the chunks beside it.
+    site = await startSite(html, (path) => (path === '/hoist-uploader.js' || (path.startsWith('/i18n/') && !path.includes('..')) ? readFileSync(`dist/cdn${path}`) : undefined))
   })
   after(async () => {
     site?.close()
@@ -45,7 +37,7 @@ describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
       const page = await browser.newPage()
       const errors: string[] = []
       page.on('pageerror', (e) => errors.push(e.message))
-      await page.goto(siteUrl)
+      await page.goto(site.url)
       await page.waitForFunction(() => !!document.querySelector('hoist-uploader')?.uppy)
       await page.locator('hoist-uploader input[type=file]').first().setInputFiles([small, big])
       const result = await page.evaluate(() => document.querySelector('hoist-uploader')!.upload())

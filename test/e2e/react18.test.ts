@@ -3,11 +3,10 @@ import { build } from 'esbuild'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { startCli, type Running } from '../helpers/app.js'
+import { startCli, startSite, type Running, type Site } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
 import { record, setInputFiles, waitForEvents, writeTestFile } from '../helpers/page.js'
 
@@ -15,8 +14,7 @@ const REACT18 = 'test/react18/node_modules/react'
 
 describe('React 18: HoistUploader', () => {
   let cli: Running
-  let site: Server
-  let siteUrl: string
+  let site: Site
   const dir = mkdtempSync(join(tmpdir(), 'hoist-react18-'))
 
   before(async () => {
@@ -24,12 +22,7 @@ describe('React 18: HoistUploader', () => {
     cli = await startCli([])
     const bundle = await build({ entryPoints: ['test/react18/entry.ts'], bundle: true, format: 'esm', write: false, logLevel: 'error', tsconfig: 'tsconfig.json', define: { 'process.env.NODE_ENV': '"development"' } })
     const js = bundle.outputFiles[0].text
-    site = createServer((req, res) => {
-      if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
-      else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><div id="root"></div><script type="module" src="/app.js"></script>')
-    })
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r))
-    siteUrl = `http://127.0.0.1:${(site.address() as { port: number }).port}/?endpoint=${encodeURIComponent(cli.url)}`
+    site = await startSite('<!doctype html><div id="root"></div><script type="module" src="/app.js"></script>', (path) => (path === '/app.js' ? js : undefined))
   })
   after(async () => {
     site?.close()
@@ -48,7 +41,7 @@ describe('React 18: HoistUploader', () => {
         const path = new URL(r.url()).pathname
         if (path === '/s3/params' || (path === '/s3/multipart' && r.method() === 'POST')) signing.push(path)
       })
-      await page.goto(siteUrl)
+      await page.goto(`${site.url}?endpoint=${encodeURIComponent(cli.url)}`)
       await record(page)
       const files = ['a.txt', 'b.txt'].map((n, i) => {
         const p = join(dir, n)

@@ -3,9 +3,8 @@ import { GetObjectCommand } from '@aws-sdk/client-s3'
 import { build } from 'esbuild'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
 import { after, before, describe, it } from 'node:test'
-import { startCli, type Running } from '../helpers/app.js'
+import { startCli, startSite, type Running, type Site } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
 import { emptyBucket, makeBucket, openUploads } from '../helpers/s3.js'
 
@@ -18,24 +17,17 @@ const expectedSha = (size: number, i: number) => {
 describe('interop: stock Uppy → hoist-uploader serve → Ceph RGW', () => {
   let s3: Awaited<ReturnType<typeof makeBucket>>
   let cli: Running
-  let page: Server
-  let pageUrl: string
+  let site: Site
 
   before(async () => {
     s3 = await makeBucket('interop')
     cli = await startCli([], { bucket: s3.bucket })
     const bundle = await build({ entryPoints: ['test/e2e/fixtures/stock-uppy.ts'], bundle: true, format: 'esm', write: false, logLevel: 'error' })
     const js = bundle.outputFiles[0].text
-    // The page lives on its own origin, as it would next to a separate upload server.
-    page = createServer((req, res) => {
-      if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
-      else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/app.js"></script>')
-    })
-    await new Promise<void>((r) => page.listen(0, '127.0.0.1', r))
-    pageUrl = `http://127.0.0.1:${(page.address() as { port: number }).port}/`
+    site = await startSite('<!doctype html><script type="module" src="/app.js"></script>', (path) => (path === '/app.js' ? js : undefined))
   })
   after(async () => {
-    page?.close()
+    site?.close()
     await cli?.stop()
     if (s3) await emptyBucket(s3.client, s3.bucket)
   })
@@ -44,7 +36,7 @@ describe('interop: stock Uppy → hoist-uploader serve → Ceph RGW', () => {
     const browser = await launchChromium()
     try {
       const tab = await browser.newPage()
-      await tab.goto(pageUrl)
+      await tab.goto(site.url)
       await tab.waitForFunction(() => typeof window.uploadWithStockUppy === 'function')
       const specs = [{ name: 'small.bin', size: 150_000 }, { name: 'large.bin', size: 12 * 1024 * 1024 }]
       const result = await tab.evaluate(([endpoint, s]) => window.uploadWithStockUppy(endpoint, s), [cli.url, specs] as const)

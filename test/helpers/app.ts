@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { after, before } from 'node:test'
+import type { Browser } from 'playwright-core'
+import { launchChromium } from './browser.js'
 import { join } from 'node:path'
 
 export function freePort(): Promise<number> {
@@ -77,11 +80,10 @@ export async function startCli(args: string[], s3?: { bucket: string }): Promise
 }
 
 /** Registers before/after hooks that start the demo (disk storage) and Chromium for a test file. */
-export function demoAndBrowser(): { app: Running; browser: import('playwright-core').Browser } {
-  const ctx = {} as { app: Running; browser: import('playwright-core').Browser }
+export function demoAndBrowser(): { app: Running; browser: Browser } {
+  const ctx = {} as { app: Running; browser: Browser }
   before(async () => {
     ctx.app = await startDemo()
-    const { launchChromium } = await import('./browser.js')
     ctx.browser = await launchChromium()
   })
   after(async () => {
@@ -89,4 +91,23 @@ export function demoAndBrowser(): { app: Running; browser: import('playwright-co
     await ctx.app?.stop()
   })
   return ctx
+}
+
+export interface Site {
+  url: string
+  close: () => void
+}
+
+/**
+ * A page on its own loopback origin, as a site next to a separate upload server would be: `script(path)`
+ * answers a JavaScript path (or undefined), every other path gets `html`.
+ */
+export async function startSite(html: string, script: (path: string) => string | Buffer | undefined): Promise<Site> {
+  const server = createHttpServer((req, res) => {
+    const js = script((req.url ?? '/').split('?')[0])
+    if (js !== undefined) res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(html)
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() }
 }
