@@ -42,7 +42,7 @@ export function toErrorInfo(err: unknown): UploadErrorInfo {
     }
     return fromStorage(xhr.status, body)
   }
-  if (e?.isNetworkError || (xhr && xhr.status === 0) || /Failed to fetch|NetworkError/i.test(message)) {
+  if (e?.isNetworkError || (xhr && xhr.status === 0) || /Failed to fetch|NetworkError|Load failed/i.test(message)) {
     return { code: 'network_error', message: 'The network failed while uploading; check the connection and retry.' }
   }
   return { code: 'upload_failed', message }

@@ -1,5 +1,4 @@
 import type { FileInfo } from './events.js'
-import { toErrorInfo } from './errors.js'
 
 interface StoredInfo {
   key: string
@@ -13,12 +12,8 @@ interface StoredInfo {
 /** Asks the server for what it stored under `key`; the server also checks size and type and deletes violators. */
 export async function fetchStored(endpoint: string, key: string, declaredSize: number): Promise<StoredInfo> {
   const query = new URLSearchParams({ key, declaredSize: String(declaredSize) })
-  let response: Response
-  try {
-    response = await fetch(`${endpoint.replace(/\/+$/, '')}/object?${query}`, { credentials: 'same-origin' })
-  } catch (err) {
-    throw Object.assign(new Error(toErrorInfo(err).message), { code: 'network_error' })
-  }
+  // A failed fetch rejects with a TypeError, which toErrorInfo reports as network_error.
+  const response = await fetch(`${endpoint.replace(/\/+$/, '')}/object?${query}`, { credentials: 'same-origin' })
   const body = await response.json().catch(() => null)
   if (!response.ok) {
     const error = body?.error ?? { code: 'endpoint_error', message: `The upload endpoint answered HTTP ${response.status}.` }

@@ -219,6 +219,18 @@ for (const backend of [diskBackend(), rgwBackend()]) {
       await page.unroute('**/*')
     })
 
+    it('reports network_error when the stored file’s info cannot be fetched, and keeps the other files', async () => {
+      await openPage()
+      let cut = 1
+      await page.route('**/api/uploads/object?**', (route) => (cut-- > 0 ? route.abort('connectionreset') : route.continue()))
+      await addGenerated(page, [{ name: 'one.txt', size: 100 }, { name: 'two.txt', size: 200 }])
+      const result = await upload(page)
+      assert.equal(result.successful.length, 1)
+      assert.equal(result.failed.length, 1)
+      assert.equal(result.failed[0].error.code, 'network_error')
+      await page.unroute('**/api/uploads/object?**')
+    })
+
     it('rejects files whose declared size is a lie and keeps uploading the others', async () => {
       await openPage()
       // A tampered page declares sizes one byte short of the truth.
