@@ -3,4 +3,6 @@ export default {
   exclude: ['src/element/generated/**'],
   litelement: true,
   outdir: '.',
+  // Never rewrite package.json's customElements field (the staleness test writes to a temp folder).
+  packagejson: false,
 }

@@ -21,6 +21,8 @@ describe('custom-elements.json', () => {
       const fresh = JSON.parse(readFileSync(join(out, 'custom-elements.json'), 'utf8'))
       const committed = JSON.parse(readFileSync('custom-elements.json', 'utf8'))
       assert.deepEqual(committed, fresh, 'custom-elements.json is stale: run `npm run analyze` and commit it')
+      // Tools find the manifest through package.json; running the analyzer must not repoint it.
+      assert.equal(JSON.parse(readFileSync('package.json', 'utf8')).customElements, 'custom-elements.json')
       const element = fresh.modules.flatMap((m: { declarations?: unknown[] }) => m.declarations ?? []).find((d: { tagName?: string }) => d.tagName === 'hoist-uploader')
       assert.ok(element, 'the manifest declares <hoist-uploader>')
       assert.deepEqual(
