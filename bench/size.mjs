@@ -9,14 +9,14 @@ import { gzipSync } from 'node:zlib'
 const require = createRequire(import.meta.url)
 export const BUNDLE_OPTIONS = { bundle: true, format: 'esm', target: 'es2022', minify: true, legalComments: 'none', charset: 'utf8', write: false, logLevel: 'error' }
 // The CDN build splits: each language of `locale` is its own chunk, loaded only when used.
-export const CDN_OPTIONS = { ...BUNDLE_OPTIONS, splitting: true, outdir: 'dist/cdn', entryNames: '[name]', chunkNames: 'i18n/[name]-[hash]', entryPoints: { 'hoist-uploader': 'src/define.ts' }, tsconfig: 'tsconfig.json' }
+export const CDN_OPTIONS = { ...BUNDLE_OPTIONS, splitting: true, outdir: 'dist/cdn', entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]', entryPoints: { 'hoist-uploader': 'src/define.ts' }, tsconfig: 'tsconfig.json' }
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length
 
 export async function measure() {
   const built = await build({ ...CDN_OPTIONS, metafile: true })
   const entryPath = Object.keys(built.metafile.outputs).find((p) => p.endsWith('dist/cdn/hoist-uploader.js'))
   const ours = { outputFiles: built.outputFiles.filter((f) => f.path.endsWith('/dist/cdn/hoist-uploader.js')) }
-  const chunks = built.outputFiles.filter((f) => f.path.includes('/i18n/')).length
+  const chunks = built.outputFiles.filter((f) => f.path.includes('/chunks/')).length
   // Minified bytes each part of the entry file contributes, from esbuild's own accounting.
   const inputs = built.metafile.outputs[entryPath].inputs
   const bytesOf = (test) => Object.entries(inputs).filter(([path]) => test(path)).reduce((n, [, i]) => n + i.bytesInOutput, 0)

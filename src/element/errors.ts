@@ -1,4 +1,5 @@
 import type { UploadErrorInfo } from './events.js'
+import { storageError } from '../transport/errors.js'
 
 const COMPANION_PREFIX = 'Companion request failed: '
 
@@ -7,23 +8,6 @@ function fromReason(reason: string): UploadErrorInfo {
   const m = /^\[([a-z0-9_]+)\] (.*)$/s.exec(reason)
   if (m) return { code: m[1], message: m[2] }
   return { code: 'endpoint_error', message: reason ? `The upload endpoint refused the request: ${reason}.` : 'The upload endpoint refused the request.' }
-}
-
-/** Reads a storage error body: Hoist's JSON `{ error: { code, message } }` or S3's XML `<Code>`/`<Message>`. */
-function fromStorage(status: number, body: string): UploadErrorInfo {
-  try {
-    const parsed = JSON.parse(body)
-    if (parsed?.error?.code) return { code: String(parsed.error.code), message: String(parsed.error.message ?? '') }
-  } catch {
-    // not JSON
-  }
-  const code = /<Code>([^<]+)<\/Code>/.exec(body)?.[1]
-  if (code) {
-    const detail = /<Message>([^<]+)<\/Message>/.exec(body)?.[1]
-    const snake = code.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()
-    return { code: `storage_${snake}`, message: `Storage refused the upload (${code}${detail ? `: ${detail}` : ''}).` }
-  }
-  return { code: 'storage_error', message: `Storage answered HTTP ${status}.` }
 }
 
 /** Turns whatever Uppy or its S3 client threw into `{ code, message }`. */
@@ -40,7 +24,7 @@ export function toErrorInfo(err: unknown): UploadErrorInfo {
     } catch {
       // responseText throws for non-text response types
     }
-    return fromStorage(xhr.status, body)
+    return storageError(xhr.status, body)
   }
   if (e?.isNetworkError || (xhr && xhr.status === 0) || /Failed to fetch|NetworkError|Load failed/i.test(message)) {
     return { code: 'network_error', message: 'The network failed while uploading; check the connection and retry.' }

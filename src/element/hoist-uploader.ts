@@ -7,6 +7,8 @@ import { styles } from './hoist-uploader.styles.js'
 import { FormController } from './form-controller.js'
 import { directionOf, type UppyLocale } from './locales.js'
 import { UppyController, type UploaderConfig } from './uppy-controller.js'
+import type { TransportName } from './transport.js'
+import type { HeadersOption } from '../transport/index.js'
 
 /** Bytes from a number or a size string (`5MB`, `2GiB`); logs and ignores what is not a size. */
 function bytes(value: number | string | null | undefined): number | undefined {
@@ -99,6 +101,33 @@ export class HoistUploader extends ReactiveElement {
   /** Files larger than this are sent as S3 multipart uploads (bytes, or a size with a unit; default 5 MiB). */
   @property({ attribute: 'multipart-threshold', converter: size }) multipartThreshold: number | string = 5 * 1024 * 1024
 
+  /**
+   * How bytes travel: `hoist` (default: parallel parts, batch signing, retries, resume) or
+   * `uppy-aws-s3` (stock `@uppy/aws-s3`, loaded on demand).
+   */
+  @property() transport: TransportName = 'hoist'
+
+  /** Most requests to storage at once, across all files (`hoist` transport; default 6). */
+  @property({ type: Number }) concurrency = 6
+
+  /** Part size of multipart uploads, at least 5 MiB (bytes, or a size with a unit; default 5 MiB, raised to stay within 10,000 parts). */
+  @property({ attribute: 'chunk-size', converter: size }) chunkSize?: number | string
+
+  /** A request to storage that moves no bytes for this many milliseconds is aborted and retried (default 30000). */
+  @property({ attribute: 'stall-timeout', type: Number }) stallTimeout = 30_000
+
+  /** Send cookies with the endpoint calls when the endpoint is on another origin. */
+  @property({ attribute: 'with-credentials', type: Boolean }) withCredentials = false
+
+  /**
+   * Headers for every endpoint call: an object, or a function (may be async) asked before each call,
+   * e.g. `() => ({ authorization: \`Bearer ${token}\` })`. Never sent to storage.
+   */
+  @property({ attribute: false }) headers?: HeadersOption
+
+  /** Keep files and upload progress across a page reload (Golden Retriever); multipart uploads resume where they stopped. */
+  @property({ type: Boolean }) restore = false
+
   /** Metadata sent with every file (stored as object metadata and reported in `FileInfo.meta`). */
   @property({ attribute: false }) meta: Record<string, unknown> = {}
 
@@ -153,6 +182,13 @@ export class HoistUploader extends ReactiveElement {
       locale: this.locale,
       direction: directionOf(this),
       multipartThreshold: bytes(this.multipartThreshold) ?? DEFAULT_MULTIPART_THRESHOLD,
+      transport: this.transport === 'uppy-aws-s3' ? 'uppy-aws-s3' : 'hoist',
+      concurrency: Math.max(1, Number(this.concurrency) || 6),
+      chunkSize: bytes(this.chunkSize),
+      stallTimeout: Math.max(1000, Number(this.stallTimeout) || 30_000),
+      headers: this.headers,
+      withCredentials: this.withCredentials,
+      restore: this.restore,
     }
   }
 

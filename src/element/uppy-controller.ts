@@ -7,7 +7,8 @@ import { extensionOf } from '../shared/names.js'
 import { fetchStored, imageSize } from './file-info.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
-import { declaredMeta, installTransport, partSizeFor, removeTransport } from './transport.js'
+import { declaredMeta, installTransport, removeTransport, updateTransport, type TransportName } from './transport.js'
+import { partSizeFor, type HeadersOption } from '../transport/index.js'
 
 export interface UploaderConfig {
   endpoint: string | undefined
@@ -24,7 +25,16 @@ export interface UploaderConfig {
   multipartThreshold: number
   locale: string | UppyLocale | undefined
   direction: 'ltr' | 'rtl'
+  transport: TransportName
+  concurrency: number
+  chunkSize: number | undefined
+  stallTimeout: number
+  headers: HeadersOption | undefined
+  withCredentials: boolean
+  restore: boolean
 }
+
+const TRANSPORT_KEYS: (keyof UploaderConfig)[] = ['concurrency', 'chunkSize', 'stallTimeout', 'headers', 'withCredentials']
 
 type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
 type Host = ReactiveControllerHost & HTMLElement
@@ -135,6 +145,13 @@ export class UppyController implements ReactiveController {
     this.#wire(uppy)
     this.#applied = config
     void this.#applyLocale(config.locale)
+    if (config.restore) void this.#restore(uppy)
+  }
+
+  /** Golden Retriever, loaded on demand: files and multipart state survive a reload or a crash. */
+  async #restore(uppy: Uppy): Promise<void> {
+    const { default: GoldenRetriever } = await import('@uppy/golden-retriever')
+    if (this.uppy === uppy && !uppy.getPlugin('GoldenRetriever')) uppy.use(GoldenRetriever)
   }
 
   #localeRequest = 0
@@ -151,7 +168,7 @@ export class UppyController implements ReactiveController {
   #installTransport(config: UploaderConfig): void {
     const uppy = this.uppy!
     if (config.endpoint) {
-      installTransport(uppy, { endpoint: config.endpoint, multipartThreshold: config.multipartThreshold })
+      installTransport(uppy, { ...config, endpoint: config.endpoint })
     } else {
       console.error(MISSING_ENDPOINT)
       uppy.addUploader(this.#missingEndpoint)
@@ -180,17 +197,25 @@ export class UppyController implements ReactiveController {
     // The Dashboard reads its direction only when it mounts.
     if (changed(['direction'])) this.#target()?.querySelector('.uppy-Root')?.setAttribute('dir', next.direction)
     if (changed(['locale'])) void this.#applyLocale(next.locale || 'en-US')
-    if (changed(['endpoint', 'multipartThreshold'])) {
-      if (prev.endpoint) removeTransport(uppy)
-      else uppy.removeUploader(this.#missingEndpoint)
-      this.#installTransport(next)
-      for (const file of uppy.getFiles()) this.#declare(file as AnyFile, next)
+    const headersChanged = prev.headers !== next.headers
+    if (changed(['endpoint', 'multipartThreshold', 'transport', ...TRANSPORT_KEYS]) || headersChanged) {
+      const updated = !changed(['endpoint', 'multipartThreshold', 'transport']) && next.endpoint && updateTransport(uppy, { ...next, endpoint: next.endpoint })
+      if (!updated) this.#reinstall(prev, next)
     }
+    if (next.restore && !prev.restore) void this.#restore(uppy)
     this.#applied = next
   }
 
+  #reinstall(prev: UploaderConfig, next: UploaderConfig): void {
+    const uppy = this.uppy!
+    if (prev.endpoint) removeTransport(uppy)
+    else uppy.removeUploader(this.#missingEndpoint)
+    this.#installTransport(next)
+    for (const file of uppy.getFiles()) this.#declare(file as AnyFile, next)
+  }
+
   #declare(file: AnyFile, config: UploaderConfig): void {
-    const declared = declaredMeta(file.size ?? 0, config.multipartThreshold)
+    const declared = declaredMeta(file.size ?? 0, config.multipartThreshold, config.chunkSize)
     this.uppy!.setFileMeta(file.id, { declaredSize: declared.declaredSize, partSize: declared.partSize })
   }
 
@@ -260,7 +285,7 @@ export class UppyController implements ReactiveController {
         height: dims?.height ?? null,
         etag: stored.etag,
         multipart,
-        parts: multipart ? Math.ceil(stored.size / partSizeFor(stored.size)) : 1,
+        parts: multipart ? Math.ceil(stored.size / partSizeFor(stored.size, config.chunkSize)) : 1,
         startedAt: new Date(startedAt).toISOString(),
         finishedAt: new Date(finishedAt).toISOString(),
         durationMs: finishedAt - startedAt,

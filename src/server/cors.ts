@@ -32,7 +32,8 @@ export function preflight(request: Request, allowed: (origin: string) => boolean
     headers: {
       'access-control-allow-origin': origin,
       'access-control-allow-methods': ALLOW_METHODS,
-      'access-control-allow-headers': ALLOW_HEADERS,
+      // The app decides which headers its client sends (a bearer token, an API key): echo what is asked.
+      'access-control-allow-headers': request.headers.get('access-control-request-headers') || ALLOW_HEADERS,
       'access-control-allow-credentials': 'true',
       'access-control-max-age': '600',
       vary: 'Origin',
@@ -47,7 +48,7 @@ export function withCors(response: Response, origin: string | undefined): Respon
   if (origin !== undefined) {
     headers.set('access-control-allow-origin', origin)
     headers.set('access-control-allow-credentials', 'true')
-    headers.set('access-control-expose-headers', 'ETag, Content-Range, Accept-Ranges')
+    headers.set('access-control-expose-headers', 'ETag, Content-Range, Accept-Ranges, Retry-After')
   }
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
 }

@@ -31,6 +31,7 @@ export function createUploadHandler<User = unknown>(options: UploadHandlerOption
       return opts.storage.handle(request, path.slice('/disk'.length), ctx)
     }
     const user = await authorize(opts.authorize, request)
+    opts.limit?.(request, user)
     const c: routes.Call<User> = { request, url, user, prefix: opts.prefixFor(user), ctx, opts }
     const m = request.method
     const seg = path.split('/').slice(1).map(decodeURIComponent)

@@ -1,5 +1,6 @@
 export { createUploadHandler, type UploadHandler } from './handler.js'
 export type { UploadHandlerOptions } from './options.js'
+export type { RateLimitOptions } from './rate-limit.js'
 export { toNodeHandler, type NodeHandlerOptions } from './node.js'
 export { HttpError } from './errors.js'
 export { safeName, defaultKey, type KeyContext } from './keys.js'

@@ -3,6 +3,7 @@ import type { KeyContext } from './keys.js'
 import { defaultKey } from './keys.js'
 import type { Storage } from './storage/types.js'
 import { resolveSecret } from './tokens.js'
+import { rateLimiter, type RateLimitOptions } from './rate-limit.js'
 
 export interface UploadHandlerOptions<User = unknown> {
   storage: Storage
@@ -34,6 +35,11 @@ export interface UploadHandlerOptions<User = unknown> {
   allowedOrigins?: string[] | '*' | ((origin: string) => boolean)
   /** Called with unexpected errors before a generic 500 is sent (default: `console.error`). */
   onError?: (error: unknown) => void
+  /**
+   * Requests per client on the signing routes, answered with 429 and `Retry-After` beyond it
+   * (default 2,000 a minute per user, in this process's memory); `false` turns it off.
+   */
+  rateLimit?: RateLimitOptions<User> | false
 }
 
 export interface ResolvedOptions<User> {
@@ -50,6 +56,7 @@ export interface ResolvedOptions<User> {
   publicUrl?: (key: string) => string
   originAllowed: (origin: string) => boolean
   onError: (error: unknown) => void
+  limit: ((request: Request, user: User) => void) | undefined
 }
 
 function originMatcher(allowed: UploadHandlerOptions['allowedOrigins']): (origin: string) => boolean {
@@ -92,5 +99,6 @@ export function resolveOptions<User>(o: UploadHandlerOptions<User>): ResolvedOpt
     publicUrl: o.publicUrl,
     originAllowed: originMatcher(o.allowedOrigins),
     onError: o.onError ?? ((err) => console.error('hoist-uploader:', err)),
+    limit: rateLimiter(o.rateLimit),
   }
 }

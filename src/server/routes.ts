@@ -114,10 +114,16 @@ async function checkStored<User>(c: Call<User>, key: string, declaredSize: numbe
   return object
 }
 
-// GET /s3/params — a form upload for one request (what stock Uppy uses for small files).
+// GET /s3/params — one request for a whole file: a form upload (what stock Uppy sends), or with
+// `method=PUT` and a declared size, a PUT signed for that exact length (what R2 needs; Hoist's transport).
 export async function params<User>(c: Call<User>): Promise<Response> {
   const q = c.url.searchParams
   const { object, declared } = newObject(c, q.get('filename'), q.get('type'), metadataFromQuery(c.url), false)
+  if (q.get('method')?.toUpperCase() === 'PUT') {
+    if (declared.size === undefined) throw badRequest('invalid_metadata', 'A PUT upload needs metadata[declaredSize], the exact size of the file.')
+    const { url, headers } = await c.opts.storage.presignPut(object, declared.size, c.opts.expiresIn, c.ctx)
+    return json({ method: 'PUT', url, fields: {}, headers, key: object.key, expires: c.opts.expiresIn })
+  }
   const limits = declared.size !== undefined ? { minSize: declared.size, maxSize: declared.size } : { minSize: 0, maxSize: c.opts.maxFileSize }
   const { url, fields } = await c.opts.storage.presignPost(object, limits, c.opts.expiresIn, c.ctx)
   return json({ method: 'POST', url, fields, headers: {}, key: object.key })
@@ -154,7 +160,7 @@ export async function signBatch<User>(c: Call<User>, uploadId: string): Promise<
   if (raw.length > MAX_BATCH) throw badRequest('invalid_part_number', `At most ${MAX_BATCH} parts can be signed at once.`)
   const numbers = [...new Set(raw.map(assertPartNumber))]
   const urls = await Promise.all(numbers.map((n) => signPart(c, t, n)))
-  return json({ presignedUrls: Object.fromEntries(numbers.map((n, i) => [n, urls[i]])) })
+  return json({ presignedUrls: Object.fromEntries(numbers.map((n, i) => [n, urls[i]])), expires: c.opts.expiresIn })
 }
 
 function readParts(body: Record<string, unknown>) {

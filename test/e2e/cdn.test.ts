@@ -19,7 +19,7 @@ describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
 <script type="module" src="/hoist-uploader.js"></script>
 <hoist-uploader endpoint="${cli.url}"></hoist-uploader>`
     // Like a CDN: the entry file and the chunks beside it.
-    site = await startSite(html, (path) => (path === '/hoist-uploader.js' || (path.startsWith('/i18n/') && !path.includes('..')) ? readFileSync(`dist/cdn${path}`) : undefined))
+    site = await startSite(html, (path) => (path === '/hoist-uploader.js' || (path.startsWith('/chunks/') && !path.includes('..')) ? readFileSync(`dist/cdn${path}`) : undefined))
   })
   after(async () => {
     site?.close()
@@ -49,7 +49,7 @@ describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
       // A language arrives as its own chunk, only when asked for.
       assert.doesNotMatch(readFileSync('dist/cdn/hoist-uploader.js', 'utf8'), /Dateien hinzufügen/)
       const chunkRequests: string[] = []
-      page.on('request', (r) => r.url().includes('/i18n/') && chunkRequests.push(r.url()))
+      page.on('request', (r) => r.url().includes('/chunks/') && chunkRequests.push(r.url()))
       await page.evaluate(() => document.querySelector('hoist-uploader')!.setAttribute('locale', 'de-DE'))
       await page.waitForFunction(() => /Dateien|Datei/.test(document.querySelector('hoist-uploader')!.shadowRoot!.textContent ?? ''))
       assert.ok(chunkRequests.length >= 1, 'the German strings came from a chunk')

@@ -75,8 +75,9 @@ async function until(check: () => Promise<boolean>, what: string, ms = 15_000) {
   assert.fail(`timed out waiting for ${what}`)
 }
 
-for (const backend of [diskBackend(), rgwBackend()]) {
-  describe(`e2e: <hoist-uploader> on the demo with ${backend.name}`, () => {
+// Both transports run the same suite: Hoist's own (the default) and stock @uppy/aws-s3.
+for (const [transport, backend] of (['hoist', 'uppy-aws-s3'] as const).flatMap((t) => [diskBackend(), rgwBackend()].map((b) => [t, b] as const))) {
+  describe(`e2e: <hoist-uploader transport=${transport}> on the demo with ${backend.name}`, () => {
     let app: Running
     let page: Page
     const pageErrors: string[] = []
@@ -95,6 +96,7 @@ for (const backend of [diskBackend(), rgwBackend()]) {
       page.on('pageerror', (e) => pageErrors.push(e.message))
       await page.goto(app.url)
       await record(page)
+      await page.evaluate((t) => (document.querySelector('hoist-uploader')!.transport = t), transport)
     }
 
     it('uploads a 200 KB JPEG in one request; FileInfo is complete and its url serves identical bytes', async () => {
@@ -197,21 +199,22 @@ for (const backend of [diskBackend(), rgwBackend()]) {
 
     it('a failed upload can be retried from the Dashboard and completes', async () => {
       await openPage()
-      // Storage drops the connection for the first 4 attempts: the client's own 3 retries give up.
-      let drops = 4
+      // Storage refuses the first write outright (no retry helps a 400); the user's retry then succeeds.
+      let refusals = 1
       await page.route('**/*', (route) => {
         const req = route.request()
-        if (req.method() === 'POST' && !req.url().includes('/api/uploads/s3/') && drops > 0) {
-          drops--
-          return route.abort('connectionreset')
+        if (['PUT', 'POST'].includes(req.method()) && !req.url().includes('/api/uploads/s3/') && refusals > 0) {
+          refusals--
+          const body = '<Error><Code>BadDigest</Code><Message>The Content-MD5 you specified did not match what was received.</Message></Error>'
+          return route.fulfill({ status: 400, headers: { 'access-control-allow-origin': '*', 'content-type': 'application/xml' }, body })
         }
         return route.continue()
       })
       const shas = await addGenerated(page, [{ name: 'flaky.txt', size: 80_000, type: 'text/plain' }])
       const first = await upload(page)
       assert.equal(first.successful.length, 0)
-      assert.equal(first.failed[0].error.code, 'network_error')
-      assert.equal(drops, 0)
+      assert.equal(first.failed[0].error.code, 'storage_bad_digest')
+      assert.equal(refusals, 0)
       await page.locator('hoist-uploader .uppy-StatusBar-actionBtn--retry').click()
       const [, second] = await waitForEvents(page, 'all-complete', 2)
       assert.equal(second.detail.failed.length, 0, JSON.stringify(second.detail.failed))
@@ -233,13 +236,23 @@ for (const backend of [diskBackend(), rgwBackend()]) {
 
     it('rejects files whose declared size is a lie and keeps uploading the others', async () => {
       await openPage()
-      // A tampered page declares sizes one byte short of the truth.
-      await page.evaluate(() => {
-        const el = document.querySelector('hoist-uploader')!
-        el.addEventListener('file-added', (e) => {
-          if (e.detail.file.name.startsWith('liar')) el.uppy!.setFileMeta(e.detail.file.id, { declaredSize: e.detail.file.size - 1 })
-        })
+      // A tampered client declares sizes one byte short of the truth, whatever transport sent them.
+      await page.route('**/api/uploads/s3/**', (route) => {
+        const req = route.request()
+        const url = new URL(req.url())
+        if (req.method() === 'GET' && url.pathname.endsWith('/s3/params') && url.searchParams.get('filename')!.startsWith('liar')) {
+          url.searchParams.set('metadata[declaredSize]', String(Number(url.searchParams.get('metadata[declaredSize]')) - 1))
+          return route.continue({ url: url.href })
+        }
+        if (req.method() === 'POST' && url.pathname.endsWith('/s3/multipart')) {
+          const body = req.postDataJSON()
+          if (body.filename.startsWith('liar')) body.metadata.declaredSize -= 1
+          return route.continue({ postData: JSON.stringify(body) })
+        }
+        return route.continue()
       })
+      // RGW refuses without CORS headers, which looks like a network failure: keep the retries short.
+      await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.getPlugin('HoistTransport')?.setOptions({ retry: { retries: 1, baseDelay: 50 } } as never))
       await addGenerated(page, [
         { name: 'liar-small.bin', size: 100_000 },
         { name: 'liar-big.bin', size: 12 * MiB },
@@ -256,6 +269,7 @@ for (const backend of [diskBackend(), rgwBackend()]) {
       assert.equal(errors.length, 2)
       const stored = await backend.storedNames()
       assert.ok(!stored.some((n) => n.includes('liar')), `stored: ${stored.join(', ')}`)
+      await page.unroute('**/api/uploads/s3/**')
     })
   })
 }

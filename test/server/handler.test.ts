@@ -259,7 +259,7 @@ describe('CORS', () => {
   it('exposes ETag to allowed origins and lets same-origin calls through', async () => {
     const r = await call(h.handler, 'POST', '/s3/multipart', { filename: 'a.png', type: 'image/png' }, { origin: 'https://app.example' })
     assert.equal(r.status, 200)
-    assert.equal(r.headers.get('access-control-expose-headers'), 'ETag, Content-Range, Accept-Ranges')
+    assert.equal(r.headers.get('access-control-expose-headers'), 'ETag, Content-Range, Accept-Ranges, Retry-After')
     const same = await call(h.handler, 'POST', '/s3/multipart', { filename: 'a.png', type: 'image/png' }, { origin: 'http://app.test' })
     assert.equal(same.status, 200)
     assert.equal(same.headers.get('access-control-allow-origin'), null)

@@ -96,6 +96,34 @@ for (const [name, make] of [['disk', diskTarget], ['Ceph RGW', rgwTarget]] as co
       assert.equal((await call(t.handler, 'GET', `/object${q({ key: up.key })}`)).json.name, 'résumé 📄 ../../x.pdf')
     })
 
+    async function putUpload(filename: string, type: string, body: Uint8Array, declaredSize: number, sentType = type) {
+      const p = (await call(t.handler, 'GET', `/s3/params${q({ filename, type, method: 'PUT', 'metadata[declaredSize]': String(declaredSize), 'metadata[album]': 'trip' })}`)).json
+      assert.equal(p.method, 'PUT')
+      const r = await t.fetchUrl(p.url, { method: 'PUT', body: body as BodyInit, headers: { ...p.headers, 'content-type': sentType } })
+      return { status: r.status, etag: r.headers.get('etag'), key: p.key as string }
+    }
+
+    it('stores a single PUT signed for its exact length and type, with its metadata', async () => {
+      const body = bytes(300 * 1024, 6)
+      const up = await putUpload('clip.webm', 'video/webm', body, body.length)
+      assert.equal(up.status, 200)
+      assert.match(up.etag ?? '', /^"[0-9a-f]{32}"$/)
+      const info = (await call(t.handler, 'GET', `/object${q({ key: up.key, declaredSize: String(body.length) })}`)).json
+      assert.equal(info.type, 'video/webm')
+      assert.equal(info.name, 'clip.webm')
+      assert.equal((await t.storage.head(up.key))?.metadata.album, 'trip')
+      assert.equal(sha(new Uint8Array(await (await t.fetchUrl(info.url)).arrayBuffer())), sha(body))
+    })
+
+    it('refuses a single PUT of another length or type', async () => {
+      const longer = await putUpload('a.txt', 'text/plain', bytes(11, 7), 10)
+      assert.ok(longer.status >= 400, `status ${longer.status}`)
+      assert.equal(await t.storage.head(longer.key), null)
+      const retyped = await putUpload('b.txt', 'text/plain', bytes(10, 7), 10, 'text/html')
+      assert.ok(retyped.status >= 400, `status ${retyped.status}`)
+      assert.equal(await t.storage.head(retyped.key), null)
+    })
+
     it('assembles a multipart upload in order, with an S3-style ETag', async () => {
       const parts = [bytes(5 * MiB, 3), bytes(5 * MiB, 4), bytes(777, 5)]
       const size = parts.reduce((n, p) => n + p.length, 0)

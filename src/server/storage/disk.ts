@@ -27,6 +27,7 @@ interface Meta {
 interface PartToken { u: string; n: number; l?: number; e: number }
 interface PostToken { k: string; t: string; m: Record<string, string>; min: number; max: number; e: number }
 interface ReadToken { k: string; e: number }
+interface PutToken { k: string; t: string; m: Record<string, string>; l: number; e: number }
 
 /**
  * One `bytes=` range (what players and resumable downloads send): `{ start, end }` inclusive, undefined
@@ -150,6 +151,18 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     return new Response(null, { status: 200, headers: { etag: `"${md5}"` } })
   }
 
+  async function putObject(request: Request, url: URL): Promise<Response> {
+    const t = verifyToken<PutToken>(secret, url.searchParams.get('t') ?? '', 'upload URL')
+    if (t.e < now()) throw new HttpError(403, 'expired', 'This upload URL has expired; ask for a new one.')
+    if ((request.headers.get('content-type') ?? '') !== t.t) throw new HttpError(403, 'type_mismatch', `This URL was signed for Content-Type ${t.t}.`)
+    let etag = ''
+    await commit(t.k, { type: t.t, metadata: t.m }, async (tmp) => {
+      etag = (await writeBody(request.body, tmp, t.l, t.l)).md5
+      return etag
+    })
+    return new Response(null, { status: 200, headers: { etag: `"${etag}"` } })
+  }
+
   async function postObject(request: Request, url: URL): Promise<Response> {
     // The token rides in the URL so the size limit is known before the body is read.
     const t = verifyToken<PostToken>(secret, url.searchParams.get('t') ?? '', 'upload form')
@@ -215,6 +228,12 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     async presignPost(object, { minSize, maxSize }, expiresIn, ctx) {
       const token = signToken(secret, { k: object.key, t: object.type, m: object.metadata, min: minSize, max: maxSize, e: now() + expiresIn } satisfies PostToken)
       return { url: `${ctx.baseUrl}/disk/post?t=${token}`, fields: { key: object.key } }
+    },
+
+    async presignPut(object, contentLength, expiresIn, ctx) {
+      inside(objects, object.key)
+      const token = signToken(secret, { k: object.key, t: object.type, m: object.metadata, l: contentLength, e: now() + expiresIn } satisfies PutToken)
+      return { url: `${ctx.baseUrl}/disk/put?t=${token}`, headers: { 'content-type': object.type } }
     },
 
     async createMultipart(object) {
@@ -296,6 +315,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
       const url = new URL(request.url)
       if (path === '/part' && request.method === 'PUT') return putPart(request, url)
       if (path === '/post' && request.method === 'POST') return postObject(request, url)
+      if (path === '/put' && request.method === 'PUT') return putObject(request, url)
       if (path === '/object' && (request.method === 'GET' || request.method === 'HEAD')) return getObject(request, url)
       throw notFound('not_found', `No route ${request.method} ${path} in disk storage.`)
     },

@@ -6,6 +6,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
+  PutObjectCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
@@ -80,6 +81,13 @@ export function s3Storage(options: S3StorageOptions): Storage {
         Expires: expiresIn,
       })
       return { url, fields }
+    },
+
+    async presignPut(object, contentLength, expiresIn) {
+      const command = new PutObjectCommand({ Bucket, Key: object.key, ContentType: object.type, ContentLength: contentLength, Metadata: object.metadata })
+      // Length and type are signed: the store refuses a body of another size or a different type.
+      const url = await getSignedUrl(client, command, { expiresIn, signableHeaders: new Set(['content-length', 'content-type']) })
+      return { url, headers: { 'content-type': object.type } }
     },
 
     async createMultipart(object) {

@@ -38,6 +38,8 @@ export interface Storage {
   readonly name: string
   /** A form upload (S3 POST policy) for a single-request upload of `minSize`..`maxSize` bytes. */
   presignPost(object: NewObject, limits: { minSize: number; maxSize: number }, expiresIn: number, ctx: StorageContext): Promise<PostTarget>
+  /** A URL for a single PUT of exactly `contentLength` bytes, and the headers the PUT must send. */
+  presignPut(object: NewObject, contentLength: number, expiresIn: number, ctx: StorageContext): Promise<{ url: string; headers: Record<string, string> }>
   createMultipart(object: NewObject): Promise<{ uploadId: string }>
   /** A URL to PUT one part to; when `contentLength` is given, a body of any other length is refused. */
   presignPart(

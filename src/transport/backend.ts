@@ -1,0 +1,115 @@
+import { networkError, retryableStatus, TransportError } from './errors.js'
+import { type RetryPolicy, withRetries } from './retry.js'
+
+type HeaderMap = Record<string, string>
+/** Headers for every backend call: an object, or a function (sync or async) asked before each call, e.g. for a fresh bearer token. */
+export type HeadersOption = HeaderMap | (() => HeaderMap | Promise<HeaderMap>)
+
+export interface BackendOptions {
+  endpoint: string
+  headers?: HeadersOption
+  withCredentials?: boolean
+  retry: RetryPolicy
+}
+
+export interface SignedPut {
+  url: string
+  headers: HeaderMap
+  key: string
+}
+
+export interface ListedPart {
+  PartNumber: number
+  Size: number
+  ETag: string
+}
+
+interface CallOptions {
+  query?: Record<string, string>
+  body?: unknown
+  signal?: AbortSignal
+}
+
+/** The client side of the Companion-compatible protocol that `hoist-uploader/server` speaks. */
+export class Backend {
+  readonly #opts: BackendOptions
+  readonly #base: string
+
+  constructor(opts: BackendOptions) {
+    this.#opts = opts
+    this.#base = opts.endpoint.replace(/\/+$/, '')
+  }
+
+  /** A single PUT for a whole file, signed for its exact length and type. */
+  params(name: string, type: string, metadata: Record<string, unknown>, signal?: AbortSignal): Promise<SignedPut> {
+    const query: Record<string, string> = { filename: name, type, method: 'PUT' }
+    for (const [k, v] of Object.entries(metadata)) if (v !== undefined && v !== null) query[`metadata[${k}]`] = typeof v === 'string' ? v : JSON.stringify(v)
+    return this.#call<SignedPut & { method?: string }>('GET', '/s3/params', { query, signal }).then((r) => {
+      if (r.method !== 'PUT') throw new TransportError('unsupported_endpoint', 'The endpoint does not sign single PUT uploads; use transport="uppy-aws-s3" with it.')
+      return { url: r.url, headers: r.headers ?? {}, key: r.key }
+    })
+  }
+
+  create(name: string, type: string, metadata: Record<string, unknown>, signal?: AbortSignal): Promise<{ key: string; uploadId: string }> {
+    return this.#call('POST', '/s3/multipart', { body: { filename: name, type, metadata }, signal })
+  }
+
+  /** Signs many parts in one round trip; `expires` is their lifetime in seconds. */
+  sign(key: string, uploadId: string, partNumbers: number[], signal?: AbortSignal): Promise<{ presignedUrls: Record<string, string>; expires?: number }> {
+    return this.#call('GET', `/s3/multipart/${encodeURIComponent(uploadId)}/batch`, { query: { key, partNumbers: partNumbers.join(',') }, signal })
+  }
+
+  list(key: string, uploadId: string, signal?: AbortSignal): Promise<ListedPart[]> {
+    return this.#call('GET', `/s3/multipart/${encodeURIComponent(uploadId)}`, { query: { key }, signal })
+  }
+
+  complete(key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[], signal?: AbortSignal): Promise<{ location?: string; key: string }> {
+    return this.#call('POST', `/s3/multipart/${encodeURIComponent(uploadId)}/complete`, { query: { key }, body: { parts }, signal })
+  }
+
+  abort(key: string, uploadId: string): Promise<void> {
+    return this.#call('DELETE', `/s3/multipart/${encodeURIComponent(uploadId)}`, { query: { key } })
+  }
+
+  /** Whether `key` holds a stored file of `size` bytes (after a complete whose answer was lost). */
+  async stored(key: string, size: number, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.#call('GET', '/object', { query: { key, declaredSize: String(size) }, signal })
+      return true
+    } catch (err) {
+      if (err instanceof TransportError && err.status === 404) return false
+      throw err
+    }
+  }
+
+  async #headers(): Promise<HeaderMap> {
+    const h = this.#opts.headers
+    return (typeof h === 'function' ? await h() : h) ?? {}
+  }
+
+  #call<T>(method: string, path: string, { query, body, signal }: CallOptions): Promise<T> {
+    const url = `${this.#base}${path}${query ? `?${new URLSearchParams(query)}` : ''}`
+    return withRetries(async () => {
+      const headers = { ...(await this.#headers()), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }
+      let response: Response
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          credentials: this.#opts.withCredentials ? 'include' : 'same-origin',
+          signal,
+        })
+      } catch (err) {
+        if ((err as Error)?.name === 'AbortError') throw err
+        throw networkError()
+      }
+      if (response.ok) return (await response.json()) as T
+      const payload = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null
+      const code = payload?.error?.code ?? 'endpoint_error'
+      const message = payload?.error?.message ?? `The upload endpoint answered HTTP ${response.status}.`
+      const retryAfter = Number(response.headers.get('retry-after')) || undefined
+      throw new TransportError(code, message, { status: response.status, retryable: retryableStatus(response.status), retryAfter })
+    }, this.#opts.retry, signal)
+  }
+}
