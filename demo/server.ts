@@ -34,6 +34,8 @@ const uploads = toNodeHandler(
     authorize: () => ({ id: 'demo' }),
     maxFileSize: '2GB',
     secret,
+    // Lifetime of upload URLs; short ones let the fault tests check re-signing.
+    expiresIn: Number(process.env.HOIST_EXPIRES_IN) || undefined,
   }),
 )
 

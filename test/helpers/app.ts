@@ -62,11 +62,11 @@ export async function spawnServer(cmd: string, args: string[], env: Record<strin
 }
 
 /** `npm run demo` as a new user runs it: disk storage in a temp folder, or S3 when `s3` is given. */
-export async function startDemo(s3?: { bucket: string }): Promise<Running> {
+export async function startDemo(s3?: { bucket: string; endpoint?: string }, extraEnv: Record<string, string> = {}): Promise<Running> {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'hoist-demo-'))
-  const env: Record<string, string> = { PORT: String(port), HOIST_DIR: dir }
-  if (s3) Object.assign(env, { S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: 'true' })
+  const env: Record<string, string> = { PORT: String(port), HOIST_DIR: dir, ...extraEnv }
+  if (s3) Object.assign(env, { S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: 'true' }, s3.endpoint ? { S3_ENDPOINT: s3.endpoint } : {})
   else env.S3_BUCKET = ''
   return spawnServer('node', ['--import', 'tsx', 'demo/server.ts'], env, /Demo: http:\/\/localhost:\d+/, dir, `http://127.0.0.1:${port}`)
 }
