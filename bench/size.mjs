@@ -48,7 +48,7 @@ function version(name) {
   return JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version
 }
 
-function report(r) {
+export function report(r) {
   const cpus = os.cpus()
   return `# Benchmark results
 
@@ -70,7 +70,7 @@ The goal, and the test budget (\`test/server/cdn-size.test.ts\`), is ≤ 1.10×.
 Lit's runtime (\`ReactiveElement\` only: the element renders one static box, so lit-html's template engine is left out)
 is ${r.hoist.parts.lit.toLocaleString('en')} B, Hoist's own code ${r.hoist.parts.hoistCode.toLocaleString('en')} B and the embedded CSS (Uppy's and Hoist's theme layer)
 ${r.hoist.parts.css.toLocaleString('en')} B; the rest is Uppy itself, as in the baseline. The ${r.hoist.chunks} lazily
-loaded chunks (the languages of \`locale\`) are separate files, fetched only for the language a page uses, and not counted.
+loaded chunks (the languages of \`locale\`, stock \`@uppy/aws-s3\` for \`transport="uppy-aws-s3"\` and Golden Retriever for \`restore\`) are separate files, fetched only when used, and not counted.
 `
 }
 

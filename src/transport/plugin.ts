@@ -33,7 +33,7 @@ export interface HoistTransportOptions extends PluginOpts {
   stallTimeout?: number
   /** Retries with exponential backoff and jitter. */
   retry?: Partial<RetryPolicy>
-  /** Parts signed per endpoint call (default 16). */
+  /** Parts signed per endpoint call (default 24). */
   signBatch?: number
 }
 
@@ -43,7 +43,7 @@ const defaultOptions = {
   chunkSize: MIN_PART_SIZE,
   withCredentials: false,
   stallTimeout: 30_000,
-  signBatch: 16,
+  signBatch: 24,
 } satisfies Partial<HoistTransportOptions>
 
 type Opts = DefinePluginOpts<HoistTransportOptions, keyof typeof defaultOptions>

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-// @ts-expect-error -- a plain .mjs benchmark module without types
 import { measure } from '../../bench/size.mjs'
 
 /**
