@@ -55,7 +55,8 @@ describe('accessibility', () => {
     await page.close()
 
     const failing = await open()
-    await failing.route('**/disk/post**', (route) => route.abort('connectionreset'))
+    // Storage refuses the file outright (a 400 is not retried).
+    await failing.route('**/disk/put**', (route) => route.fulfill({ status: 400, contentType: 'application/json', body: '{"error":{"code":"length_mismatch","message":"Refused."}}' }))
     await addGenerated(failing, [{ name: 'fails.txt', size: 100, type: 'text/plain' }])
     await failing.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
     await waitForEvents(failing, 'all-complete', 1, 30_000)

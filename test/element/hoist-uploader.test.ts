@@ -57,7 +57,7 @@ describe('<hoist-uploader>', () => {
     expect(uppy!.getFiles().map((f) => f.name)).to.deep.equal(['a.txt'])
     expect(uppy!.opts.restrictions.maxNumberOfFiles).to.equal(5)
     expect((uppy!.getPlugin('HoistDashboard')!.opts as { note: string }).note).to.equal('Up to 5 files')
-    expect((uppy!.getPlugin('HoistTransport')!.opts as { companionEndpoint: string }).companionEndpoint).to.equal('/other')
+    expect((uppy!.getPlugin('HoistTransport')!.opts as { endpoint: string }).endpoint).to.equal('/other')
   })
 
   it('fires composed, bubbling file-added / file-removed events and declares sizes', async () => {
