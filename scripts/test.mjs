@@ -111,7 +111,7 @@ try {
     // React 18 for the wrapper's React 18 test lives in its own small package.
     await run('install React 18 for its test', 'npm', ['ci', '--prefix', 'test/react18', '--no-audit', '--no-fund', '--silent'])
   }
-  if (!only || only === 'server') await run('server unit tests', 'node', nodeTest('test/server'))
+  if (!only || only === 'server') await run('server and transport unit tests', 'node', [...nodeTest('test/server'), ...testFiles('test/transport')])
   if (!only || only === 'element') await run('element tests (Chromium)', 'npx', ['web-test-runner', '--config', 'web-test-runner.config.mjs'])
   if (!only || only === 's3' || only === 'e2e') {
     const s3 = await startRgw()

@@ -1,7 +1,7 @@
 import type { Backend } from './backend.js'
 import { isAbort, TransportError } from './errors.js'
 import type { Limiter } from './limiter.js'
-import { partCount, partRange } from './parts.js'
+import { partCount, partRange, partSizeFor } from './parts.js'
 import { put } from './put.js'
 import { abortError, type RetryPolicy, withRetries } from './retry.js'
 import { Signer } from './signer.js'
@@ -57,6 +57,8 @@ export class FileUpload {
   /** Whether the parts stored so far have been read back since this object was made. */
   #listed = false
   #done = new Map<number, { etag: string; size: number }>()
+  /** Bytes of the parts in `#done`, kept as a total: progress is asked for on every XHR progress event. */
+  #doneBytes = 0
   #inflight = new Map<number, number>()
   #run: AbortController | undefined
   #signer: Signer | undefined
@@ -97,15 +99,29 @@ export class FileUpload {
   /** Stops and aborts the multipart upload in storage, so nothing is left behind. */
   async cancel(): Promise<void> {
     this.pause()
+    await this.#discard()
+  }
+
+  /** Aborts the multipart upload in storage (best effort) and forgets it. */
+  async #discard(): Promise<void> {
     const state = this.#state
     this.#state = undefined
-    this.#done.clear()
+    this.#forgetParts()
     if (state) await this.#o.backend.abort(state.key, state.uploadId).catch(() => {})
   }
 
+  #markDone(n: number, etag: string, size: number): void {
+    this.#doneBytes += size - (this.#done.get(n)?.size ?? 0)
+    this.#done.set(n, { etag, size })
+  }
+
+  #forgetParts(): void {
+    this.#done.clear()
+    this.#doneBytes = 0
+  }
+
   #progress(): void {
-    let sent = 0
-    for (const p of this.#done.values()) sent += p.size
+    let sent = this.#doneBytes
     for (const b of this.#inflight.values()) sent += b
     this.#o.onProgress(sent, this.#data?.size ?? 0)
   }
@@ -163,8 +179,9 @@ export class FileUpload {
     if (this.#state && !this.#listed) {
       const state = this.#state
       if ((await fingerprintOf(data)) !== state.fingerprint) {
-        // Not the file this upload began with: start over rather than splice two files together.
-        await this.cancel()
+        // Not the file this upload began with: start over rather than splice two files together
+        // (without stopping this run, as cancel() would).
+        await this.#discard()
       } else {
         const stored = await backend.list(state.key, state.uploadId, signal).catch((err) => {
           if (err instanceof TransportError && err.status === 404) return null
@@ -173,20 +190,23 @@ export class FileUpload {
         if (stored === null) {
           this.#state = undefined // completed or aborted elsewhere: upload anew
         } else {
-          this.#done.clear()
+          this.#forgetParts()
           for (const p of stored) {
             const [start, end] = partRange(data.size, state.partSize, p.PartNumber)
-            if (p.Size === end - start) this.#done.set(p.PartNumber, { etag: p.ETag, size: p.Size })
+            if (p.Size === end - start) this.#markDone(p.PartNumber, p.ETag, p.Size)
           }
           this.#listed = true
         }
       }
     }
     if (!this.#state) {
-      const partSize = this.#o.partSize ?? data.size
-      const [fingerprint, created] = await Promise.all([fingerprintOf(data), backend.create(this.#o.name, this.#o.type, this.#o.metadata, signal)])
+      // A restored upload that has to start over may have been planned as one PUT; it is multipart now.
+      const partSize = this.#o.partSize ?? partSizeFor(data.size)
+      // The part size the server signs for is the one the parts are cut to.
+      const metadata = { ...this.#o.metadata, partSize }
+      const [fingerprint, created] = await Promise.all([fingerprintOf(data), backend.create(this.#o.name, this.#o.type, metadata, signal)])
       this.#state = { ...created, partSize, fingerprint }
-      this.#done.clear()
+      this.#forgetParts()
       this.#listed = true
       this.#o.onState(this.#state)
     }
@@ -200,7 +220,7 @@ export class FileUpload {
         const url = await this.#signer!.url(n, signal)
         try {
           const etag = await this.#put(n, url, body, {}, signal)
-          this.#done.set(n, { etag, size: body.size })
+          this.#markDone(n, etag, body.size)
         } catch (err) {
           this.#signer!.forget(n)
           throw err

@@ -142,8 +142,8 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
           signBatch: this.opts.signBatch,
           name: file.name ?? 'file',
           type: file.type || 'application/octet-stream',
-          // The sizes let the server sign every PUT for its exact length.
-          metadata: { ...file.meta, declaredSize: size, partSize: resume?.partSize ?? partSize },
+          // The size lets the server sign every PUT for its exact length (FileUpload adds the part size).
+          metadata: { ...file.meta, declaredSize: size },
           resume: resume?.fingerprint ? resume : undefined,
           onState: (state) => {
             if (this.uppy.getFile(file.id)) this.uppy.setFileState(file.id, { s3Multipart: state } as never)

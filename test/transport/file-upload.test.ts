@@ -1,0 +1,65 @@
+// The transport's state machine in Node against the real handler on disk storage, up to the first
+// PUT (which needs the browser's XMLHttpRequest; the e2e suites cover the rest in Chromium).
+import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import { after, before, describe, it } from 'node:test'
+import { toNodeHandler } from '../../src/server/index.js'
+import { Backend } from '../../src/transport/backend.js'
+import { FileUpload, type MultipartState } from '../../src/transport/file-upload.js'
+import { Limiter } from '../../src/transport/limiter.js'
+import { diskHandler, MiB } from '../helpers/server.js'
+
+const env = diskHandler()
+let server: Server
+let endpoint = ''
+before(async () => {
+  server = createServer(toNodeHandler(env.handler))
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/uploads`
+})
+after(() => {
+  server.close()
+  env.cleanup()
+})
+
+/** The sizes an upload id was issued for (it is a signed token the server reads back). */
+const declaredIn = (uploadId: string) => JSON.parse(Buffer.from(uploadId.split('.')[0], 'base64url').toString()) as { i: string; k: string; s?: number; p?: number }
+
+function upload(data: Blob, partSize: number | undefined, resume: MultipartState | undefined, states: (MultipartState | undefined)[]) {
+  const retry = { retries: 0, baseDelay: 1, maxDelay: 1 }
+  return new FileUpload(data, {
+    backend: new Backend({ endpoint, retry }),
+    limiter: new Limiter(6),
+    retry,
+    stallTimeout: 30_000,
+    partSize,
+    signBatch: 24,
+    name: 'clip.mp4',
+    type: 'video/mp4',
+    metadata: { declaredSize: data.size },
+    resume,
+    onState: (s) => states.push(s),
+    onProgress: () => {},
+  })
+}
+
+describe('FileUpload', () => {
+  it('declares the part size it cuts, also when a restored upload of another part size starts over', async () => {
+    const data = new Blob([new Uint8Array(12 * MiB)])
+    const states: (MultipartState | undefined)[] = []
+    // A restored upload planned with 8 MiB parts, whose file no longer matches: it must start over with 5 MiB parts.
+    const stale: MultipartState = { key: 'uploads/old/clip.mp4', uploadId: 'gone.x', partSize: 8 * MiB, fingerprint: 'another file' }
+    await assert.rejects(upload(data, 5 * MiB, stale, states).start(), /XMLHttpRequest/)
+    const created = states.find((s) => s !== undefined)!
+    assert.equal(created.partSize, 5 * MiB)
+    const { k, s, p } = declaredIn(created.uploadId)
+    assert.deepEqual({ k, s, p }, { k: created.key, s: 12 * MiB, p: 5 * MiB })
+  })
+  it('turns a restored one-PUT plan into multipart parts of at least 5 MiB when it has to start over', async () => {
+    const data = new Blob([new Uint8Array(3 * MiB)])
+    const states: (MultipartState | undefined)[] = []
+    const stale: MultipartState = { key: 'uploads/old/clip.mp4', uploadId: 'gone.x', partSize: 8 * MiB, fingerprint: 'another file' }
+    await assert.rejects(upload(data, undefined, stale, states).start(), /XMLHttpRequest/)
+    assert.equal(declaredIn(states.find((s) => s !== undefined)!.uploadId).p, 5 * MiB)
+  })
+})
