@@ -1,10 +1,9 @@
 import { badRequest, HttpError } from './errors.js'
 import { extensionOf } from '../shared/names.js'
 import { formatSize } from '../shared/sizes.js'
+import { MAX_PARTS, MIN_PART_SIZE, partCount, partRange } from '../shared/parts.js'
 
-export const MIN_PART_SIZE = 5 * 1024 * 1024
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
-export const MAX_PARTS = 10_000
 /** Metadata fields the element sends to declare sizes; never stored as object metadata. */
 export const DECLARED_SIZE = 'declaredSize'
 export const PART_SIZE = 'partSize'
@@ -75,11 +74,12 @@ export function readDeclared(metadata: Record<string, unknown>, multipart: boole
 
 /** The exact byte length of part `partNumber` (1-based) given declared sizes. */
 export function partLength(declared: Required<Declared>, partNumber: number): number {
-  const count = Math.max(1, Math.ceil(declared.size / declared.partSize))
+  const count = partCount(declared.size, declared.partSize)
   if (partNumber > count) {
     throw badRequest('invalid_part_number', `This upload has ${count} parts; part ${partNumber} does not exist.`)
   }
-  return partNumber < count ? declared.partSize : declared.size - (count - 1) * declared.partSize
+  const [start, end] = partRange(declared.size, declared.partSize, partNumber)
+  return end - start
 }
 
 export function assertPartNumber(value: string | number): number {

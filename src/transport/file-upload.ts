@@ -1,7 +1,7 @@
 import type { Backend } from './backend.js'
 import { isAbort, TransportError } from './errors.js'
 import type { Limiter } from './limiter.js'
-import { partCount, partRange, partSizeFor } from './parts.js'
+import { partCount, partRange, partSizeFor } from '../shared/parts.js'
 import { put } from './put.js'
 import { abortError, type RetryPolicy, withRetries } from './retry.js'
 import { Signer } from './signer.js'

@@ -4,7 +4,7 @@ import { Backend, type HeadersOption } from './backend.js'
 import { isAbort } from './errors.js'
 import { FileUpload, type MultipartState } from './file-upload.js'
 import { Limiter } from './limiter.js'
-import { MIN_PART_SIZE, partSizeFor } from './parts.js'
+import { MIN_PART_SIZE, partSizeFor } from '../shared/parts.js'
 import { defaultRetry, type RetryPolicy } from './retry.js'
 
 type AnyFile = UppyFile<Meta, Body>

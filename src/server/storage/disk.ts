@@ -5,7 +5,8 @@ import { dirname, join, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { badRequest, HttpError, notFound } from '../errors.js'
-import { assertPartNumber, MIN_PART_SIZE } from '../policy.js'
+import { assertPartNumber } from '../policy.js'
+import { MIN_PART_SIZE } from '../../shared/parts.js'
 import { assertValidKey, originalName } from '../keys.js'
 import { resolveSecret, signToken, verifyToken } from '../tokens.js'
 import type { NewObject, Storage, StoredObject, UploadedPart } from './types.js'
@@ -93,8 +94,8 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     return parts
   }
 
-  /** Writes an object through a temp file (`write` returns its ETag), then its metadata, then renames it into place. */
-  async function commit(key: string, object: Omit<Meta, 'etag'>, write: (tmp: string) => Promise<string>): Promise<void> {
+  /** Writes an object through a temp file (`write` returns its ETag), then its metadata, then renames it into place; returns the ETag. */
+  async function commit(key: string, object: Omit<Meta, 'etag'>, write: (tmp: string) => Promise<string>): Promise<string> {
     const path = inside(objects, key)
     const metaPath = inside(metas, key, '.json')
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
@@ -104,6 +105,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
       const etag = await write(tmp)
       await writeFile(metaPath, JSON.stringify({ ...object, etag } satisfies Meta))
       await rename(tmp, path)
+      return etag
     } catch (err) {
       await rm(tmp, { force: true })
       throw err
@@ -155,11 +157,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     const t = verifyToken<PutToken>(secret, url.searchParams.get('t') ?? '', 'upload URL')
     if (t.e < now()) throw new HttpError(403, 'expired', 'This upload URL has expired; ask for a new one.')
     if ((request.headers.get('content-type') ?? '') !== t.t) throw new HttpError(403, 'type_mismatch', `This URL was signed for Content-Type ${t.t}.`)
-    let etag = ''
-    await commit(t.k, { type: t.t, metadata: t.m }, async (tmp) => {
-      etag = (await writeBody(request.body, tmp, t.l, t.l)).md5
-      return etag
-    })
+    const etag = await commit(t.k, { type: t.t, metadata: t.m }, async (tmp) => (await writeBody(request.body, tmp, t.l, t.l)).md5)
     return new Response(null, { status: 200, headers: { etag: `"${etag}"` } })
   }
 
@@ -184,11 +182,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
       const allowed = t.min === t.max ? `exactly ${t.min}` : `${t.min} to ${t.max}`
       throw new HttpError(400, 'length_mismatch', `The file is ${file.size} bytes; this form allows ${allowed}.`)
     }
-    let etag = ''
-    await commit(t.k, { type: t.t, metadata: t.m }, async (tmp) => {
-      etag = (await writeBody(file.stream(), tmp, file.size, file.size)).md5
-      return etag
-    })
+    const etag = await commit(t.k, { type: t.t, metadata: t.m }, async (tmp) => (await writeBody(file.stream(), tmp, file.size, file.size)).md5)
     return new Response(null, { status: 204, headers: { etag: `"${etag}"` } })
   }
 

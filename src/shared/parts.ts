@@ -1,7 +1,7 @@
 const MiB = 1024 * 1024
 /** S3's smallest part (all but the last). */
 export const MIN_PART_SIZE = 5 * MiB
-const MAX_PARTS = 10_000
+export const MAX_PARTS = 10_000
 
 /**
  * Part size for a multipart upload: `chunkSize` (or 5 MiB) raised to the whole MiB that keeps the
