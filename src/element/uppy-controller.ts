@@ -34,7 +34,8 @@ export interface UploaderConfig {
   restore: boolean
 }
 
-const TRANSPORT_KEYS: (keyof UploaderConfig)[] = ['concurrency', 'chunkSize', 'stallTimeout', 'headers', 'withCredentials']
+// `headers` is compared by identity: a function serializes to nothing.
+const TRANSPORT_KEYS: (keyof UploaderConfig)[] = ['concurrency', 'chunkSize', 'stallTimeout', 'withCredentials']
 
 type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
 type Host = ReactiveControllerHost & HTMLElement
@@ -197,8 +198,7 @@ export class UppyController implements ReactiveController {
     // The Dashboard reads its direction only when it mounts.
     if (changed(['direction'])) this.#target()?.querySelector('.uppy-Root')?.setAttribute('dir', next.direction)
     if (changed(['locale'])) void this.#applyLocale(next.locale || 'en-US')
-    const headersChanged = prev.headers !== next.headers
-    if (changed(['endpoint', 'multipartThreshold', 'transport', ...TRANSPORT_KEYS]) || headersChanged) {
+    if (changed(['endpoint', 'multipartThreshold', 'transport', ...TRANSPORT_KEYS]) || prev.headers !== next.headers) {
       const updated = !changed(['endpoint', 'multipartThreshold', 'transport']) && next.endpoint && updateTransport(uppy, { ...next, endpoint: next.endpoint })
       if (!updated) this.#reinstall(prev, next)
     }

@@ -79,13 +79,22 @@ async function openPage(url: string, props: Record<string, unknown> = {}): Promi
   return page
 }
 
+/** Runs `fn` with a fresh setup, stopping it afterwards whatever happens. */
+async function trial(setup: (env: Record<string, string>) => Promise<Setup>, env: Record<string, string>, fn: (s: Setup) => Promise<void>) {
+  const s = await setup(env)
+  try {
+    await fn(s)
+  } finally {
+    await s.stop()
+  }
+}
+
 const startUpload = (page: Page) => page.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
 
 for (const [name, setup] of [['disk storage', onDisk], ['Ceph RGW', onRgw]] as const) {
   describe(`faults: the hoist transport on ${name}`, () => {
     it('10 % of PUTs fail (500, 503 SlowDown, reset, stall): every file completes intact, ≤ 1.2 × the bytes', async () => {
-      const s = await setup()
-      try {
+      await trial(setup, {}, async (s) => {
         const kinds: Fault[] = ['error500', 'slowDown', 'reset', 'stall']
         // About 35 PUTs in all: the 4th, 13th, 22nd and 31st fail, one of each kind.
         s.proxy.pick = (_req, n) => (n % 9 === 4 ? kinds[Math.floor(n / 9) % kinds.length] : undefined)
@@ -103,14 +112,11 @@ for (const [name, setup] of [['disk storage', onDisk], ['Ceph RGW', onRgw]] as c
         assert.ok(s.proxy.bytesIn <= 1.2 * total, `${s.proxy.bytesIn} bytes sent for ${total}`)
         assert.equal(await s.openUploads(), 0)
         await page.close()
-      } finally {
-        await s.stop()
-      }
+      })
     })
 
     it('10 s offline mid-upload: resumes by itself and completes', async () => {
-      const s = await setup()
-      try {
+      await trial(setup, {}, async (s) => {
         const page = await openPage(s.pageUrl)
         await setInputFiles(page, [big[3].path])
         await startUpload(page)
@@ -122,21 +128,27 @@ for (const [name, setup] of [['disk storage', onDisk], ['Ceph RGW', onRgw]] as c
         assert.deepEqual(done.detail.failed, [])
         assert.equal(await storedSha(done.detail.successful[0]), big[3].sha)
         await page.close()
-      } finally {
-        await s.stop()
-      }
+      })
     })
 
     it('a reload at half of a 64 MiB upload: after restore only the rest is sent (≤ 0.6 × the file)', async () => {
-      const s = await setup()
-      try {
+      await trial(setup, {}, async (s) => {
+        // Each PUT is held 800 ms, so the reload lands mid-upload rather than after it on a fast loopback.
+        s.proxy.pick = () => ({ holdMs: 800 })
         const page = await openPage(s.pageUrl, { restore: true })
+        await page.evaluate(() => {
+          const w = window as unknown as { __stateAt?: number }
+          document.querySelector('hoist-uploader')!.uppy!.on('hoist:multipart-state', (_f, state) => void (state && (w.__stateAt = performance.now())))
+        })
         await setInputFiles(page, [video.path])
         await startUpload(page)
-        const half = async () => {
-          while (s.proxy.bytesStored < video.size / 2) await new Promise((r) => setTimeout(r, 50))
-        }
-        await half()
+        while (s.proxy.bytesStored < video.size / 2) await new Promise((r) => setTimeout(r, 50))
+        // Golden Retriever writes its state at most every 500 ms; a reload sooner than that loses it.
+        await page.waitForFunction(() => {
+          const at = (window as unknown as { __stateAt?: number }).__stateAt
+          return at !== undefined && performance.now() - at > 1000
+        })
+        s.proxy.pick = () => undefined
         await page.reload()
         const before = s.proxy.bytesIn
         await record(page)
@@ -159,14 +171,11 @@ for (const [name, setup] of [['disk storage', onDisk], ['Ceph RGW', onRgw]] as c
         assert.ok(after <= 0.6 * video.size, `${after} bytes sent after the reload for a ${video.size}-byte file`)
         assert.equal(await s.openUploads(), 0)
         await page.close()
-      } finally {
-        await s.stop()
-      }
+      })
     })
 
     it('a lying client (another upload\'s id, a key outside its prefix, a forged id, a size past the limit) is refused', async () => {
-      const s = await setup()
-      try {
+      await trial(setup, {}, async (s) => {
         const page = await openPage(s.pageUrl)
         const r = await page.evaluate(async () => {
           const call = async (method: string, path: string, body?: unknown) => {
@@ -196,14 +205,11 @@ for (const [name, setup] of [['disk storage', onDisk], ['Ceph RGW', onRgw]] as c
         })
         assert.equal(await s.openUploads(), 0)
         await page.close()
-      } finally {
-        await s.stop()
-      }
+      })
     })
 
     it('URLs that expire in 3 s, a request held past that and one that stalls: re-signed, completes', async () => {
-      const s = await setup({ HOIST_EXPIRES_IN: '3' })
-      try {
+      await trial(setup, { HOIST_EXPIRES_IN: '3' }, async (s) => {
         s.proxy.pick = (_req, n) => (n === 2 ? { holdMs: 5000 } : n === 4 ? 'stall' : undefined)
         const page = await openPage(s.pageUrl, { stallTimeout: 8000 })
         await setInputFiles(page, [big[0].path])
@@ -213,9 +219,7 @@ for (const [name, setup] of [['disk storage', onDisk], ['Ceph RGW', onRgw]] as c
         assert.equal(await storedSha(done.detail.successful[0]), big[0].sha)
         assert.deepEqual(s.proxy.faults, ['hold 5000 ms', 'stall'])
         await page.close()
-      } finally {
-        await s.stop()
-      }
+      })
     })
   })
 }
