@@ -62,7 +62,7 @@ Both bundled in the same run with esbuild (ESM, minified, no legal comments), me
 
 | Bundle | Raw JS | Gzip JS + CSS |
 | --- | ---: | ---: |
-| \`dist/cdn/hoist-uploader.js\` (Lit + Uppy core, Dashboard, aws-s3 + Dashboard CSS inside) | ${r.hoist.raw.toLocaleString('en')} B | ${r.hoist.gzip.toLocaleString('en')} B |
+| \`dist/cdn/hoist-uploader.js\` (Lit + Uppy core, Dashboard, Hoist's transport + Dashboard CSS inside) | ${r.hoist.raw.toLocaleString('en')} B | ${r.hoist.gzip.toLocaleString('en')} B |
 | stock Uppy core + dashboard + aws-s3, with its two stylesheets | ${r.stockUppy.rawJs.toLocaleString('en')} B | ${r.stockUppy.gzip.toLocaleString('en')} B (${r.stockUppy.gzipJs.toLocaleString('en')} JS + ${r.stockUppy.gzipCss.toLocaleString('en')} CSS) |
 | **ratio** | | **${r.ratio.toFixed(3)}×** |
 
