@@ -2,11 +2,11 @@
 // (transport="uppy-aws-s3") vs the raw ceiling (the same browser PUTting the same bytes to presigned
 // URLs, 6 at a time, no widget, signing done beforehand). Runs are interleaved; medians of BENCH_RUNS.
 // Also: endpoint requests per GiB, JS heap growth while uploading 2 GiB, and the longest main-thread
-// task while adding 1,000 files. Optionally (BENCH_WAN=1) the same over an emulated far link.
+// task while adding 1,000 files. bench/wan.ts runs the same over an emulated far link.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, CDPSession, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { startDemo, type Running } from '../test/helpers/app.js'
 import { launchChromium } from '../test/helpers/browser.js'
 import { writeTestFile } from '../test/helpers/page.js'
@@ -120,17 +120,16 @@ async function runWidget(page: Page, requests: () => number, transport: Mode, s:
   const out = await page.evaluate(async () => {
     const t0 = performance.now()
     const r = await document.querySelector('hoist-uploader')!.upload()
-    return { ms: performance.now() - t0, failed: r.failed.length, ok: r.successful.length }
+    return { ms: performance.now() - t0, failed: r.failed.length, ok: r.successful.length, why: r.failed.map((f) => JSON.stringify((f as { error?: unknown }).error)).join('; ') }
   })
-  if (out.failed > 0 || out.ok !== s.files.length) throw new Error(`${transport}: ${out.failed} failed, ${out.ok} of ${s.files.length} stored`)
+  if (out.failed > 0 || out.ok !== s.files.length) throw new Error(`${transport}: ${out.failed} failed (${out.why}), ${out.ok} of ${s.files.length} stored`)
   return { seconds: out.ms / 1000, requests: requests() - before }
 }
 
-/** One measured upload of a scenario in a fresh page; `link` applies CDP network emulation first. */
-export async function measureOnce(browser: Browser, app: Running, mode: Mode, s: Scenario, link?: (cdp: CDPSession) => Promise<void>): Promise<Run> {
+/** One measured upload of a scenario in a fresh page. */
+export async function measureOnce(browser: Browser, app: Running, mode: Mode, s: Scenario): Promise<Run> {
   const { page, requests } = await openPage(browser, app)
   try {
-    if (link) await link(await page.context().newCDPSession(page))
     return mode === 'raw' ? await runRaw(page, app, s) : await runWidget(page, requests, mode, s)
   } finally {
     await page.close()
@@ -147,11 +146,11 @@ export interface ScenarioResult {
 }
 
 /** Interleaves the modes, RUNS rounds, emptying the bucket between runs. */
-export async function compare(browser: Browser, app: Running, s: Scenario, modes: Mode[], cleanup: () => Promise<void>, link?: (cdp: CDPSession) => Promise<void>): Promise<ScenarioResult> {
+export async function compare(browser: Browser, app: Running, s: Scenario, modes: Mode[], cleanup: () => Promise<void>): Promise<ScenarioResult> {
   const runs = Object.fromEntries(modes.map((m) => [m, [] as Run[]])) as Record<Mode, Run[]>
   for (let round = 0; round < RUNS; round++) {
     for (const mode of modes) {
-      const run = await measureOnce(browser, app, mode, s, link)
+      const run = await measureOnce(browser, app, mode, s)
       runs[mode].push(run)
       console.error(`  ${s.name} ${mode} #${round + 1}: ${(bytesOf(s) / run.seconds / 1e6).toFixed(1)} MB/s, ${run.requests} endpoint requests`)
       await cleanup()

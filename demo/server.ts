@@ -30,8 +30,12 @@ const uploads = toNodeHandler(
   createUploadHandler({
     storage,
     basePath: '/api/uploads',
-    // The demo lets anyone upload; a real app checks its session here.
-    authorize: () => ({ id: 'demo' }),
+    // The demo lets anyone upload; a real app checks its session here. HOIST_DEMO_TOKEN makes it ask
+    // for `Authorization: Bearer <token>`, as an app with bearer tokens would (the tests use it).
+    authorize: (request) => {
+      const token = process.env.HOIST_DEMO_TOKEN
+      return !token || request.headers.get('authorization') === `Bearer ${token}` ? { id: 'demo' } : null
+    },
     maxFileSize: '2GB',
     secret,
     // Lifetime of upload URLs; short ones let the fault tests check re-signing.

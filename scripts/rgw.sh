@@ -75,6 +75,9 @@ osd max object namespace len = 64
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$port
 rgw data = $dir/rgw
+# Free deleted objects' RAM within seconds instead of hours (the store is RAM-backed).
+rgw gc obj min wait = 0
+rgw gc processor period = 5
 CONF
 
 trap 'echo "rgw.sh: start failed; logs in $dir/log" >&2; tail -n 20 "$dir"/log/*.log >&2 2>/dev/null || true' ERR

@@ -1,19 +1,15 @@
+import type { HeadersOption, StoredInfo } from '../transport/index.js'
 import type { FileInfo } from './events.js'
 
-interface StoredInfo {
-  key: string
-  url: string
-  size: number
-  type: string
-  etag: string
-  name: string
-}
-
-/** Asks the server for what it stored under `key`; the server also checks size and type and deletes violators. */
-export async function fetchStored(endpoint: string, key: string, declaredSize: number): Promise<StoredInfo> {
+/**
+ * Asks the server for what it stored under `key`, with the same headers and credentials as every
+ * other endpoint call; the server also checks size and type and deletes violators.
+ */
+export async function fetchStored(endpoint: string, key: string, declaredSize: number, auth: { headers?: HeadersOption; withCredentials?: boolean } = {}): Promise<StoredInfo> {
   const query = new URLSearchParams({ key, declaredSize: String(declaredSize) })
+  const headers = typeof auth.headers === 'function' ? await auth.headers() : auth.headers
   // A failed fetch rejects with a TypeError, which toErrorInfo reports as network_error.
-  const response = await fetch(`${endpoint.replace(/\/+$/, '')}/object?${query}`, { credentials: 'same-origin' })
+  const response = await fetch(`${endpoint.replace(/\/+$/, '')}/object?${query}`, { headers, credentials: auth.withCredentials ? 'include' : 'same-origin' })
   const body = await response.json().catch(() => null)
   if (!response.ok) {
     const error = body?.error ?? { code: 'endpoint_error', message: `The upload endpoint answered HTTP ${response.status}.` }

@@ -202,9 +202,13 @@ export class HoistUploader extends ReactiveElement {
     this.uppy?.cancelAll()
   }
 
-  /** Adds files as if picked by the user. */
-  addFiles(files: Iterable<File> | FileList): void {
-    this.#controller.addFiles(files)
+  /**
+   * Adds files as if picked by the user. Up to 100 are added at once; more go in 100 per task so the
+   * page stays responsive (dropped and picked files too), and the promise resolves when all are in
+   * (`upload()` waits for them too). A batch that breaks `max-files` is refused whole, as Uppy does.
+   */
+  addFiles(files: Iterable<File> | FileList): Promise<void> {
+    return this.#controller.addFiles(files)
   }
 
   /** Cancels everything and returns the widget to its empty state. */

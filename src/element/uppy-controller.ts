@@ -4,11 +4,12 @@ import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-e
 import { toErrorInfo } from './errors.js'
 import { emit, type FailedUpload, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
 import { extensionOf } from '../shared/names.js'
+import { addInSlices, dashboardDescriptors } from './add-files.js'
 import { fetchStored, imageSize } from './file-info.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
 import { declaredMeta, installTransport, removeTransport, updateTransport, type TransportName } from './transport.js'
-import { partSizeFor, type HeadersOption } from '../transport/index.js'
+import { partSizeFor, type HeadersOption, type StoredInfo } from '../transport/index.js'
 
 export interface UploaderConfig {
   endpoint: string | undefined
@@ -62,6 +63,8 @@ export class UppyController implements ReactiveController {
   #errors = new Map<string, UploadErrorInfo>()
   #infos = new Map<string, Promise<FileInfo | null>>()
   #waiters: ((detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void)[] = []
+  /** Files still going in, a slice per task. */
+  #adding: Promise<void> | undefined
 
   constructor(host: Host, config: () => UploaderConfig, target: () => HTMLElement | null, announce: (text: string) => void) {
     this.#host = host
@@ -105,14 +108,20 @@ export class UppyController implements ReactiveController {
   }
 
   /** Adds files as if the user had picked them; restriction failures are reported as `restriction-failed`. */
-  addFiles(files: Iterable<File>): void {
+  addFiles(files: Iterable<File>): Promise<void> {
     const uppy = this.#require()
-    const descriptors = Array.from(files, (data) => ({ source: 'hoist-uploader', name: data.name, type: data.type, data }))
-    try {
-      uppy.addFiles(descriptors)
-    } catch {
-      // Uppy has already emitted `restriction-failed` for each refused file.
-    }
+    return this.#add(uppy, Array.from(files, (data) => ({ source: 'hoist-uploader', name: data.name, type: data.type, data })))
+  }
+
+  /** Files go in a slice per task, one batch after another; `upload()` waits for the batches in progress. */
+  #add(uppy: Uppy, descriptors: Parameters<Uppy['addFiles']>[0]): Promise<void> {
+    // With nothing in progress the first slice goes in now, synchronously, as Uppy's own addFiles does.
+    const slices = () => addInSlices(uppy, descriptors, () => this.uppy)
+    const added = this.#adding ? this.#adding.then(slices) : slices()
+    const settled = (this.#adding = added.catch(() => {}).then(() => {
+      if (this.#adding === settled) this.#adding = undefined
+    }))
+    return added
   }
 
   /** Starts uploading; resolves with what `all-complete` reports. */
@@ -120,7 +129,8 @@ export class UppyController implements ReactiveController {
     const uppy = this.#require()
     let waiter!: (detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void
     const done = new Promise<{ successful: FileInfo[]; failed: FailedUpload[] }>((resolve) => this.#waiters.push((waiter = resolve)))
-    uppy.upload().catch(() => {
+    const start = this.#adding ? this.#adding.then(() => uppy.upload()) : uppy.upload()
+    start.catch(() => {
       // Uppy refused to start (no files, or a restriction such as a minimum count): nothing was uploaded,
       // and no `complete` will come. Failures of files that did start arrive through `complete`.
       this.#waiters = this.#waiters.filter((w) => w !== waiter)
@@ -140,6 +150,9 @@ export class UppyController implements ReactiveController {
     const config = this.#config()
     const uppy = new Uppy({ id: `hoist-${++instances}`, autoProceed: config.autoUpload, restrictions: restrictionsOf(config), meta: config.meta })
     uppy.use(Dashboard, { id: DASHBOARD_ID, target, ...dashboardOptionsOf(config) })
+    // Dropped, pasted and picked files go in slices too (the Dashboard reads this field on each add).
+    const dashboard = uppy.getPlugin(DASHBOARD_ID) as unknown as { addFiles: (files: File[]) => void }
+    dashboard.addFiles = (files) => void this.#add(uppy, dashboardDescriptors(DASHBOARD_ID, files))
     this.#unexposeParts = exposeParts(target)
     this.uppy = uppy
     this.#installTransport(config)
@@ -211,12 +224,20 @@ export class UppyController implements ReactiveController {
     if (prev.endpoint) removeTransport(uppy)
     else uppy.removeUploader(this.#missingEndpoint)
     this.#installTransport(next)
-    for (const file of uppy.getFiles()) this.#declare(file as AnyFile, next)
+    this.#declare(uppy.getFiles() as AnyFile[], next)
   }
 
-  #declare(file: AnyFile, config: UploaderConfig): void {
-    const declared = declaredMeta(file.size ?? 0, config.multipartThreshold, config.chunkSize)
-    this.uppy!.setFileMeta(file.id, { declaredSize: declared.declaredSize, partSize: declared.partSize })
+  /** Sets the size (and part size) each file declares to the server, in one state update for all. */
+  #declare(files: AnyFile[], config: UploaderConfig): void {
+    const uppy = this.uppy!
+    const next = { ...uppy.getState().files }
+    for (const { id } of files) {
+      const file = next[id]
+      if (!file) continue
+      const declared = declaredMeta(file.size ?? 0, config.multipartThreshold, config.chunkSize)
+      next[id] = { ...file, meta: { ...file.meta, declaredSize: declared.declaredSize, partSize: declared.partSize } }
+    }
+    uppy.setState({ files: next })
   }
 
   /** The Dashboard's own strings, so announcements follow `locale`. */
@@ -229,10 +250,9 @@ export class UppyController implements ReactiveController {
     const host = this.#host
     let total = 0
     let done = 0
-    uppy.on('file-added', (file) => {
-      this.#declare(file as AnyFile, this.#config())
-      emit(host, 'file-added', { file: summary(file as AnyFile) })
-    })
+    uppy.on('file-added', (file) => emit(host, 'file-added', { file: summary(file as AnyFile) }))
+    // Once per batch: a state update per file would copy the whole file list each time.
+    uppy.on('files-added', (files) => this.#declare(files as AnyFile[], this.#config()))
     uppy.on('file-removed', (file) => emit(host, 'file-removed', { file: summary(file as AnyFile) }))
     uppy.on('restriction-failed', (file, error) => {
       emit(host, 'restriction-failed', { file: file ? summary(file as AnyFile) : null, error: { code: 'restriction', message: error.message } })
@@ -258,19 +278,23 @@ export class UppyController implements ReactiveController {
     uppy.on('upload-success', (file, response) => {
       if (!file) return
       const finishedAt = Date.now()
-      const key = (response.body as { key?: string } | undefined)?.key ?? ''
+      const body = response.body as Partial<StoredInfo> | undefined
       if (total > 1) this.#announce(this.#t('filesUploadedOfTotal', { complete: ++done, smart_count: total }))
-      this.#infos.set(file.id, this.#describe(file as AnyFile, key, finishedAt))
+      this.#infos.set(file.id, this.#describe(file as AnyFile, body ?? {}, finishedAt))
     })
     uppy.on('complete', (result) => void this.#complete(result.successful ?? [], result.failed ?? []))
   }
 
   /** Builds a file's FileInfo after upload; the server's answer about the stored object is the truth. */
-  async #describe(file: AnyFile, key: string, finishedAt: number): Promise<FileInfo | null> {
+  async #describe(file: AnyFile, answer: Partial<StoredInfo>, finishedAt: number): Promise<FileInfo | null> {
     const config = this.#config()
     const startedAt = this.#startedAt.get(file.id) ?? finishedAt
     try {
-      const [stored, dims] = await Promise.all([fetchStored(config.endpoint ?? '', key, file.size ?? 0), imageSize(file.data as Blob)])
+      // Hoist's server describes a multipart upload in its complete answer; otherwise (one PUT, or a
+      // size other than the file's) the endpoint is asked, which also checks size and type.
+      const described = typeof answer.url === 'string' && answer.size === file.size
+      const read = () => fetchStored(config.endpoint ?? '', answer.key ?? '', file.size ?? 0, { headers: config.headers, withCredentials: config.withCredentials })
+      const [stored, dims] = await Promise.all([described ? (answer as StoredInfo) : read(), imageSize(file.data as Blob)])
       const multipart = (file.size ?? 0) > config.multipartThreshold
       const { declaredSize: _s, partSize: _p, name: _n, type: _t, ...meta } = file.meta
       const info: FileInfo = {

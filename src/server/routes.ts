@@ -133,9 +133,24 @@ export async function params<User>(c: Call<User>): Promise<Response> {
 export async function createMultipart<User>(c: Call<User>): Promise<Response> {
   const body = await readJson(c.request)
   const { object, declared } = newObject(c, body.filename, body.type, body.metadata, true)
+  // Hoist's transport may ask for its first parts' URLs here, saving a round trip; stock clients don't.
+  const first = body.partNumbers === undefined ? [] : partNumbersOf(body.partNumbers)
   const { uploadId } = await c.opts.storage.createMultipart(object)
   const token: UploadToken = { i: uploadId, k: object.key, s: declared.size, p: declared.partSize }
-  return json({ key: object.key, uploadId: signToken(c.opts.secret, token) })
+  const created = { key: object.key, uploadId: signToken(c.opts.secret, token) }
+  return json(first.length ? { ...created, ...(await signParts(c, token, first)) } : created)
+}
+
+function partNumbersOf(raw: unknown): number[] {
+  const list = typeof raw === 'string' ? raw.split(',').filter(Boolean) : raw
+  if (!Array.isArray(list) || list.length === 0) throw badRequest('invalid_part_number', 'partNumbers must list at least one part number.')
+  if (list.length > MAX_BATCH) throw badRequest('invalid_part_number', `At most ${MAX_BATCH} parts can be signed at once.`)
+  return [...new Set(list.map((n) => assertPartNumber(n as number)))]
+}
+
+async function signParts<User>(c: Call<User>, t: UploadToken, numbers: number[]) {
+  const urls = await Promise.all(numbers.map((n) => signPart(c, t, n)))
+  return { presignedUrls: Object.fromEntries(numbers.map((n, i) => [n, urls[i]])), expires: c.opts.expiresIn }
 }
 
 // GET /s3/multipart/:uploadId
@@ -155,12 +170,7 @@ export async function signOnePart<User>(c: Call<User>, uploadId: string, partNum
 // GET /s3/multipart/:uploadId/batch?partNumbers=1,2,3
 export async function signBatch<User>(c: Call<User>, uploadId: string): Promise<Response> {
   const t = readUpload(c, uploadId, keyParam(c))
-  const raw = (c.url.searchParams.get('partNumbers') ?? '').split(',').filter(Boolean)
-  if (raw.length === 0) throw badRequest('invalid_part_number', 'partNumbers must list at least one part number.')
-  if (raw.length > MAX_BATCH) throw badRequest('invalid_part_number', `At most ${MAX_BATCH} parts can be signed at once.`)
-  const numbers = [...new Set(raw.map(assertPartNumber))]
-  const urls = await Promise.all(numbers.map((n) => signPart(c, t, n)))
-  return json({ presignedUrls: Object.fromEntries(numbers.map((n, i) => [n, urls[i]])), expires: c.opts.expiresIn })
+  return json(await signParts(c, t, partNumbersOf(c.url.searchParams.get('partNumbers') ?? '')))
 }
 
 function readParts(body: Record<string, unknown>) {
@@ -192,8 +202,9 @@ export async function complete<User>(c: Call<User>, uploadId: string): Promise<R
     }
   }
   await c.opts.storage.completeMultipart(key, t.i, parts)
-  await checkStored(c, key, t.s)
-  return json({ location: await readUrl(c, key), key })
+  // What GET /object would answer, so a client needs no second round trip; `location` is Companion's field.
+  const info = await describe(c, key, await checkStored(c, key, t.s))
+  return json({ location: info.url, ...info })
 }
 
 // DELETE /s3/multipart/:uploadId
@@ -209,7 +220,11 @@ export async function objectInfo<User>(c: Call<User>): Promise<Response> {
   const key = keyParam(c)
   const declared = c.url.searchParams.get('declaredSize')
   const object = await checkStored(c, key, declared === null ? undefined : readDeclared({ declaredSize: declared }, false).size)
-  return json({
+  return json(await describe(c, key, object))
+}
+
+async function describe<User>(c: Call<User>, key: string, object: Awaited<ReturnType<typeof checkStored>>) {
+  return {
     key,
     url: await readUrl(c, key),
     size: object.size,
@@ -217,5 +232,5 @@ export async function objectInfo<User>(c: Call<User>): Promise<Response> {
     etag: object.etag,
     name: originalName(object.metadata, key),
     lastModified: object.lastModified.toISOString(),
-  })
+  }
 }

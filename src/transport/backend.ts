@@ -18,6 +18,21 @@ export interface SignedPut {
   key: string
 }
 
+export interface SignedParts {
+  presignedUrls: Record<string, string>
+  expires?: number
+}
+
+/** What the endpoint reports about a stored file. */
+export interface StoredInfo {
+  key: string
+  url: string
+  size: number
+  type: string
+  etag: string
+  name: string
+}
+
 export interface ListedPart {
   PartNumber: number
   Size: number
@@ -50,12 +65,13 @@ export class Backend {
     })
   }
 
-  create(name: string, type: string, metadata: Record<string, unknown>, signal?: AbortSignal): Promise<{ key: string; uploadId: string }> {
-    return this.#call('POST', '/s3/multipart', { body: { filename: name, type, metadata }, signal })
+  /** Creates a multipart upload; `partNumbers` asks for those parts' URLs in the same answer (Hoist's server signs them). */
+  create(name: string, type: string, metadata: Record<string, unknown>, partNumbers: number[], signal?: AbortSignal): Promise<{ key: string; uploadId: string } & Partial<SignedParts>> {
+    return this.#call('POST', '/s3/multipart', { body: { filename: name, type, metadata, partNumbers }, signal })
   }
 
   /** Signs many parts in one round trip; `expires` is their lifetime in seconds. */
-  sign(key: string, uploadId: string, partNumbers: number[], signal?: AbortSignal): Promise<{ presignedUrls: Record<string, string>; expires?: number }> {
+  sign(key: string, uploadId: string, partNumbers: number[], signal?: AbortSignal): Promise<SignedParts> {
     return this.#call('GET', `/s3/multipart/${encodeURIComponent(uploadId)}/batch`, { query: { key, partNumbers: partNumbers.join(',') }, signal })
   }
 
@@ -63,7 +79,8 @@ export class Backend {
     return this.#call('GET', `/s3/multipart/${encodeURIComponent(uploadId)}`, { query: { key }, signal })
   }
 
-  complete(key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[], signal?: AbortSignal): Promise<{ location?: string; key: string }> {
+  /** Hoist's server answers with what it stored (as GET /object would); Companion with `location` only. */
+  complete(key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[], signal?: AbortSignal): Promise<{ location?: string; key: string } & Partial<StoredInfo>> {
     return this.#call('POST', `/s3/multipart/${encodeURIComponent(uploadId)}/complete`, { query: { key }, body: { parts }, signal })
   }
 

@@ -1,8 +1,10 @@
-import type { Backend } from './backend.js'
+import type { Backend, SignedParts, StoredInfo } from './backend.js'
 import { isAbort, TransportError } from './errors.js'
+import { fingerprintOf } from './fingerprint.js'
 import type { Limiter } from './limiter.js'
 import { partCount, partRange, partSizeFor } from '../shared/parts.js'
 import { put } from './put.js'
+import { Ramp } from './ramp.js'
 import { abortError, type RetryPolicy, withRetries } from './retry.js'
 import { Signer } from './signer.js'
 
@@ -35,14 +37,8 @@ export interface FileUploadOptions {
 export interface UploadResult {
   key: string
   location?: string
-}
-
-const EDGE = 64 * 1024
-
-async function fingerprintOf(data: Blob): Promise<string> {
-  const edges = data.size <= 2 * EDGE ? data : new Blob([data.slice(0, EDGE), data.slice(data.size - EDGE)])
-  const digest = await crypto.subtle.digest('SHA-256', await edges.arrayBuffer())
-  return `${data.size}:${Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')}`
+  /** What the endpoint stored, when its complete answer says (Hoist's server does). */
+  info?: StoredInfo
 }
 
 /**
@@ -62,6 +58,9 @@ export class FileUpload {
   #inflight = new Map<number, number>()
   #run: AbortController | undefined
   #signer: Signer | undefined
+  #ramp: Ramp | undefined
+  /** URLs the create call signed, for the signer of the run that follows. */
+  #firstUrls: SignedParts | undefined
 
   constructor(data: Blob | undefined, options: FileUploadOptions) {
     this.#data = data
@@ -123,6 +122,7 @@ export class FileUpload {
   #progress(): void {
     let sent = this.#doneBytes
     for (const b of this.#inflight.values()) sent += b
+    this.#ramp?.progressed()
     this.#o.onProgress(sent, this.#data?.size ?? 0)
   }
 
@@ -154,6 +154,10 @@ export class FileUpload {
     for (let n = 1; n <= count; n++) if (!this.#done.has(n)) todo.push(n)
     this.#progress()
     this.#signer = new Signer(backend, state, todo, this.#o.signBatch, () => this.#o.limiter.limit)
+    if (this.#firstUrls) this.#signer.seed(this.#firstUrls)
+    this.#firstUrls = undefined
+    const limit = this.#o.limiter.limit
+    this.#ramp = new Ramp(limit, state.partSize / limit, (n) => (this.#done.has(n) ? Infinity : (this.#inflight.get(n) ?? 0)))
     // The first part that fails for good stops the others.
     const parts = new AbortController()
     const stop = () => parts.abort()
@@ -204,8 +208,10 @@ export class FileUpload {
       const partSize = this.#o.partSize ?? partSizeFor(data.size)
       // The part size the server signs for is the one the parts are cut to.
       const metadata = { ...this.#o.metadata, partSize }
-      const [fingerprint, created] = await Promise.all([fingerprintOf(data), backend.create(this.#o.name, this.#o.type, metadata, signal)])
-      this.#state = { ...created, partSize, fingerprint }
+      const first = Array.from({ length: Math.min(this.#o.signBatch, partCount(data.size, partSize)) }, (_, i) => i + 1)
+      const [fingerprint, { key, uploadId, presignedUrls, expires }] = await Promise.all([fingerprintOf(data), backend.create(this.#o.name, this.#o.type, metadata, first, signal)])
+      this.#state = { key, uploadId, partSize, fingerprint }
+      this.#firstUrls = presignedUrls ? { presignedUrls, expires } : undefined
       this.#forgetParts()
       this.#listed = true
       this.#o.onState(this.#state)
@@ -215,6 +221,7 @@ export class FileUpload {
   async #part(data: Blob, state: MultipartState, n: number, signal: AbortSignal): Promise<void> {
     const [start, end] = partRange(data.size, state.partSize, n)
     const body = data.slice(start, end)
+    await this.#ramp?.gate(n, signal)
     await withRetries(
       async () => {
         const url = await this.#signer!.url(n, signal)
@@ -254,7 +261,8 @@ export class FileUpload {
     const parts = [...this.#done].sort((a, b) => a[0] - b[0]).map(([PartNumber, p]) => ({ PartNumber, ETag: p.etag }))
     let result: UploadResult
     try {
-      result = await this.#o.backend.complete(state.key, state.uploadId, parts, signal)
+      const { location, ...answer } = await this.#o.backend.complete(state.key, state.uploadId, parts, signal)
+      result = { key: answer.key, location, info: typeof answer.size === 'number' && typeof answer.url === 'string' ? (answer as StoredInfo) : undefined }
     } catch (err) {
       // An earlier try may have completed it and lost the answer: the stored object tells.
       if (!(err instanceof TransportError && err.code === 'upload_not_found' && (await this.#o.backend.stored(state.key, data.size, signal)))) throw err

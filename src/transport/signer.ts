@@ -1,4 +1,4 @@
-import type { Backend } from './backend.js'
+import type { Backend, SignedParts } from './backend.js'
 import { TransportError } from './errors.js'
 
 interface Signed {
@@ -47,6 +47,17 @@ export class Signer {
     throw new TransportError('sign_failed', `The endpoint did not sign part ${n}.`, { retryable: true })
   }
 
+  /** URLs for the first parts in order, signed with the create call. */
+  seed(signed: SignedParts): void {
+    this.#add(signed)
+    while (this.#next < this.#order.length && this.#urls.has(this.#order[this.#next])) this.#next++
+  }
+
+  #add({ presignedUrls, expires }: SignedParts): void {
+    const useBy = Date.now() + (expires ?? DEFAULT_LIFETIME) * 800
+    for (const [n, url] of Object.entries(presignedUrls)) this.#urls.set(Number(n), { url, useBy })
+  }
+
   forget(n: number): void {
     this.#urls.delete(n)
   }
@@ -68,10 +79,7 @@ export class Signer {
       if (n !== first && !this.#urls.has(n) && !this.#pending.has(n)) numbers.push(n)
     }
     if (numbers.length === 0) return Promise.resolve()
-    const request = this.#backend.sign(this.#upload.key, this.#upload.uploadId, numbers, signal).then(({ presignedUrls, expires }) => {
-      const useBy = Date.now() + (expires ?? DEFAULT_LIFETIME) * 800
-      for (const [n, url] of Object.entries(presignedUrls)) this.#urls.set(Number(n), { url, useBy })
-    })
+    const request = this.#backend.sign(this.#upload.key, this.#upload.uploadId, numbers, signal).then((signed) => this.#add(signed))
     const settled = request.finally(() => {
       for (const n of numbers) if (this.#pending.get(n) === settled) this.#pending.delete(n)
     })

@@ -273,3 +273,60 @@ for (const [transport, backend] of (['hoist', 'uppy-aws-s3'] as const).flatMap((
     })
   })
 }
+
+describe('e2e: transport=hoist against an endpoint that wants a bearer token (disk storage)', () => {
+  let app: Running
+  before(async () => {
+    app = await startDemo(undefined, { HOIST_DEMO_TOKEN: 's3cret' })
+  })
+  after(async () => {
+    await app?.stop()
+  })
+
+  async function open(init?: string) {
+    const page = await browser.newPage()
+    if (init) await page.addInitScript(init)
+    const auth: (string | undefined)[] = []
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname
+      if (path.startsWith('/api/uploads/') && !path.startsWith('/api/uploads/disk/') && r.method() !== 'OPTIONS') auth.push(r.headers().authorization)
+    })
+    await page.goto(app.url)
+    await record(page)
+    return { page, auth }
+  }
+
+  it('is refused without the header, and sends it on every endpoint call once `headers` is set', async () => {
+    const { page, auth } = await open()
+    await addGenerated(page, [{ name: 'note.txt', size: 100 }])
+    const refused = await upload(page)
+    assert.deepEqual(refused.failed.map((f) => f.error.code), ['unauthorized'])
+    await page.evaluate(() => {
+      const el = document.querySelector('hoist-uploader')!
+      el.reset()
+      el.headers = async () => ({ authorization: 'Bearer s3cret' })
+    })
+    auth.length = 0
+    // One PUT (its info read back by the element) and a multipart upload (create, sign, complete).
+    await setInputFiles(page, [big23])
+    await addGenerated(page, [{ name: 'note.txt', size: 100 }])
+    const result = await upload(page)
+    assert.equal(result.failed.length, 0, JSON.stringify(result.failed))
+    assert.equal(result.successful.length, 2)
+    assert.equal(await storedSha(result.successful.find((f) => f.multipart)!), big23Sha)
+    assert.ok(auth.length >= 3, `endpoint calls seen: ${auth.length}`)
+    assert.deepEqual(new Set(auth), new Set(['Bearer s3cret']))
+    await page.close()
+  })
+
+  it('uploads multipart from a page without Web Crypto (plain http on a non-local address)', async () => {
+    const { page } = await open("Object.defineProperty(crypto, 'subtle', { value: undefined })")
+    assert.equal(await page.evaluate(() => crypto.subtle), undefined)
+    await page.evaluate(() => (document.querySelector('hoist-uploader')!.headers = { authorization: 'Bearer s3cret' }))
+    await setInputFiles(page, [big48])
+    const result = await upload(page)
+    assert.equal(result.failed.length, 0, JSON.stringify(result.failed))
+    assert.equal(await storedSha(result.successful[0]), big48Sha)
+    await page.close()
+  })
+})

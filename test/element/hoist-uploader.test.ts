@@ -45,6 +45,27 @@ describe('<hoist-uploader>', () => {
     expect(el.uppy!.getFiles()[0].meta.partSize).to.equal(undefined)
   })
 
+  it('adds many files 100 per task, resolving when all are in; a batch over max-files is refused whole', async () => {
+    const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
+    const files = (n: number, tag: string) => Array.from({ length: n }, (_, i) => new File([`${tag}${i}`], `${tag}-${i}.txt`, { type: 'text/plain' }))
+    const added = collect(el, 'file-added')
+    const done = el.addFiles(files(250, 'a'))
+    expect(el.uppy!.getFiles().length, 'the first slice is in at once').to.equal(100)
+    // A second call waits behind the first, so files keep their order.
+    const more = el.addFiles(files(2, 'b'))
+    await done
+    await more
+    expect(el.uppy!.getFiles().length).to.equal(252)
+    expect(added.length).to.equal(252)
+    expect(el.uppy!.getFiles().at(-1)!.name).to.equal('b-1.txt')
+
+    const limited = await mount('<hoist-uploader endpoint="/u" max-files="150"></hoist-uploader>')
+    const refused = collect(limited, 'restriction-failed')
+    await limited.addFiles(files(250, 'c'))
+    expect(limited.uppy!.getFiles().length, 'as one Uppy call would, nothing of the batch is added').to.equal(0)
+    expect(refused.length).to.be.greaterThan(0)
+  })
+
   it('updates options in place and keeps files already added', async () => {
     const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
     const uppy = el.uppy

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
-import { call, createMultipart, diskHandler, MiB, q } from '../helpers/server.js'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { call, createMultipart, diskHandler, MiB, put, q } from '../helpers/server.js'
 
 const env = diskHandler({ maxFileSize: '20MiB' })
 after(env.cleanup)
@@ -58,6 +60,50 @@ describe('batch signing', () => {
     const { key, uploadId } = await createMultipart(env.handler, 'clip.mp4', { declaredSize: 12 * MiB, partSize: 5 * MiB })
     const batch = await call(env.handler, 'GET', `/s3/multipart/${encodeURIComponent(uploadId)}/batch${q({ key, partNumbers: '1,2,3' })}`)
     assert.equal(batch.json.expires, 900)
+  })
+  it('signs the first parts with the create call when asked, each for its exact length', async () => {
+    const r = await call(env.handler, 'POST', '/s3/multipart', { filename: 'clip.mp4', type: 'video/mp4', metadata: { declaredSize: 12 * MiB, partSize: 5 * MiB }, partNumbers: [1, 2, 3] })
+    assert.equal(r.status, 200)
+    assert.deepEqual(Object.keys(r.json.presignedUrls), ['1', '2', '3'])
+    assert.equal(r.json.expires, 900)
+    // The last URL takes exactly the last 2 MiB, as the batch route's would.
+    const short = await put(env.handler, r.json.presignedUrls[3], new Uint8Array(2 * MiB))
+    assert.equal(short.status, 200)
+    const wrong = await put(env.handler, r.json.presignedUrls[1], new Uint8Array(2 * MiB))
+    assert.equal(wrong.status, 400)
+    // Stock clients send no partNumbers and get Companion's answer.
+    const plain = await call(env.handler, 'POST', '/s3/multipart', { filename: 'clip.mp4', type: 'video/mp4', metadata: {} })
+    assert.deepEqual(Object.keys(plain.json).sort(), ['key', 'uploadId'])
+  })
+  it('refuses bad part numbers in the create call before creating anything', async () => {
+    const openBefore = readdirSync(join(env.dir, 'multipart')).length
+    for (const partNumbers of [[0], ['x'], [], 'nope', Array.from({ length: 1001 }, (_, i) => i + 1)]) {
+      const r = await call(env.handler, 'POST', '/s3/multipart', { filename: 'clip.mp4', type: 'video/mp4', metadata: { declaredSize: 12 * MiB }, partNumbers })
+      assert.equal(r.status, 400, JSON.stringify(partNumbers).slice(0, 40))
+      assert.equal(r.json.error.code, 'invalid_part_number')
+    }
+    assert.deepEqual(readdirSync(join(env.dir, 'multipart')).length, openBefore)
+  })
+})
+
+describe('complete', () => {
+  it('answers with what GET /object would, so the client needs no second call', async () => {
+    const { key, uploadId } = await createMultipart(env.handler, 'clip.mp4', { declaredSize: 6 * MiB, partSize: 5 * MiB }, 'video/mp4')
+    const id = encodeURIComponent(uploadId)
+    const signed = await call(env.handler, 'GET', `/s3/multipart/${id}/batch${q({ key, partNumbers: '1,2' })}`)
+    const etags = [(await put(env.handler, signed.json.presignedUrls[1], new Uint8Array(5 * MiB))).etag, (await put(env.handler, signed.json.presignedUrls[2], new Uint8Array(MiB))).etag]
+    const done = await call(env.handler, 'POST', `/s3/multipart/${id}/complete${q({ key })}`, { parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) })
+    assert.equal(done.status, 200)
+    const info = await call(env.handler, 'GET', `/object${q({ key, declaredSize: String(6 * MiB) })}`)
+    // The read URL is signed afresh on each call, so compare it by its path.
+    const { url, location, ...rest } = done.json
+    const { url: url2, ...rest2 } = info.json
+    assert.equal(location, url)
+    assert.equal(new URL(url).pathname, new URL(url2).pathname)
+    assert.deepEqual(rest, rest2)
+    assert.equal(done.json.size, 6 * MiB)
+    assert.equal(done.json.type, 'video/mp4')
+    assert.equal(done.json.name, 'clip.mp4')
   })
 })
 

@@ -6,14 +6,21 @@ import { after, before, describe, it } from 'node:test'
 import { toNodeHandler } from '../../src/server/index.js'
 import { Backend } from '../../src/transport/backend.js'
 import { FileUpload, type MultipartState } from '../../src/transport/file-upload.js'
+import { fingerprintOf } from '../../src/transport/fingerprint.js'
 import { Limiter } from '../../src/transport/limiter.js'
 import { diskHandler, MiB } from '../helpers/server.js'
 
 const env = diskHandler()
 let server: Server
 let endpoint = ''
+/** Endpoint calls, as "METHOD path". */
+const calls: string[] = []
 before(async () => {
-  server = createServer(toNodeHandler(env.handler))
+  const node = toNodeHandler(env.handler)
+  server = createServer((req, res) => {
+    calls.push(`${req.method} ${new URL(req.url!, 'http://x').pathname.replace(/\/s3\/multipart\/[^/]+/, '/s3/multipart/:id')}`)
+    return node(req, res)
+  })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/uploads`
 })
@@ -61,5 +68,35 @@ describe('FileUpload', () => {
     const stale: MultipartState = { key: 'uploads/old/clip.mp4', uploadId: 'gone.x', partSize: 8 * MiB, fingerprint: 'another file' }
     await assert.rejects(upload(data, undefined, stale, states).start(), /XMLHttpRequest/)
     assert.equal(declaredIn(states.find((s) => s !== undefined)!.uploadId).p, 5 * MiB)
+  })
+  it('gets its first part URLs with the create call: no signing round trip before the first PUT', async () => {
+    calls.length = 0
+    await assert.rejects(upload(new Blob([new Uint8Array(12 * MiB)]), 5 * MiB, undefined, []).start(), /XMLHttpRequest/)
+    assert.deepEqual(calls, ['POST /api/uploads/s3/multipart'])
+  })
+})
+
+describe('fingerprintOf', () => {
+  const a = new Blob([new Uint8Array(200 * 1024).fill(1)])
+  const b = new Blob([new Uint8Array(200 * 1024).fill(1), new Uint8Array([2])])
+  const c = new Blob([new Uint8Array(100 * 1024).fill(1), new Uint8Array([9]), new Uint8Array(100 * 1024 - 1).fill(1)])
+  it('tells files apart by size and by their first and last 64 KiB (SHA-256)', async () => {
+    assert.match(await fingerprintOf(a), /^204800:[0-9a-f]{64}$/)
+    assert.equal(await fingerprintOf(a), await fingerprintOf(new Blob([new Uint8Array(200 * 1024).fill(1)])))
+    assert.notEqual(await fingerprintOf(a), await fingerprintOf(b))
+    // A change in the middle is not looked at: the listing of stored parts guards the rest.
+    assert.equal(await fingerprintOf(a), await fingerprintOf(c))
+  })
+  it('works without Web Crypto, as on a page served over plain http', async () => {
+    const crypto = Object.getOwnPropertyDescriptor(globalThis, 'crypto')!
+    Object.defineProperty(globalThis, 'crypto', { value: {}, configurable: true })
+    try {
+      assert.match(await fingerprintOf(a), /^204800:fnv:[0-9a-f]{16}$/)
+      const edited = new Blob([new Uint8Array([7]), new Uint8Array(200 * 1024 - 1).fill(1)])
+      assert.notEqual(await fingerprintOf(a), await fingerprintOf(edited))
+      assert.equal(await fingerprintOf(a), await fingerprintOf(new Blob([new Uint8Array(200 * 1024).fill(1)])))
+    } finally {
+      Object.defineProperty(globalThis, 'crypto', crypto)
+    }
   })
 })
