@@ -9,7 +9,7 @@ import { freePort, type Running } from '../test/helpers/app.js'
 import { launchChromium } from '../test/helpers/browser.js'
 import { writeTestFile } from '../test/helpers/page.js'
 import { measure, report } from './size.mjs'
-import { compare, makeScenario, mbps, median, MODES, type ScenarioResult, withRgw } from './transfer.js'
+import { compare, makeScenario, mbps, median, MODES, openPage, type ScenarioResult, withRgw } from './transfer.js'
 import type { Browser } from 'playwright-core'
 import { LINKS, overLink } from './wan.js'
 
@@ -33,10 +33,8 @@ async function startRgw(): Promise<() => void> {
 
 /** JS heap growth (CDP Runtime.getHeapUsage, sampled every 250 ms) while uploading one file of `size`. */
 async function heapGrowth(browser: Browser, app: Running, path: string): Promise<{ baseline: number; peak: number }> {
-  const page = await browser.newPage()
+  const { page } = await openPage(browser, app)
   try {
-    await page.goto(app.url)
-    await page.waitForFunction(() => document.querySelector('hoist-uploader')?.uppy)
     await page.locator('hoist-uploader input[type=file]').first().setInputFiles([path])
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('HeapProfiler.collectGarbage')
@@ -59,11 +57,8 @@ async function heapGrowth(browser: Browser, app: Running, path: string): Promise
 
 /** The longest main-thread task (PerformanceObserver longtask) while 1,000 files are added at once. */
 async function addThousand(browser: Browser, app: Running): Promise<{ longest: number; totalMs: number }> {
-  const page = await browser.newPage()
+  const { page } = await openPage(browser, app)
   try {
-    await page.addInitScript('globalThis.__name = (f) => f')
-    await page.goto(app.url)
-    await page.waitForFunction(() => document.querySelector('hoist-uploader')?.uppy)
     return await page.evaluate(async () => {
       const tasks: number[] = []
       new PerformanceObserver((list) => list.getEntries().forEach((e) => tasks.push(e.duration))).observe({ type: 'longtask' })

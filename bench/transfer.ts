@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startDemo, type Running } from '../test/helpers/app.js'
 import { launchChromium } from '../test/helpers/browser.js'
-import { writeTestFile } from '../test/helpers/page.js'
+import { isEndpointCall, writeTestFile } from '../test/helpers/page.js'
 import { emptyBucket, makeBucket } from '../test/helpers/s3.js'
 
 export type Mode = 'hoist' | 'uppy-aws-s3' | 'raw'
@@ -36,13 +36,13 @@ export interface Run {
   requests: number
 }
 
-async function openPage(browser: Browser, app: Running): Promise<{ page: Page; requests: () => number }> {
+/** The demo in a fresh page, once the widget is ready; `requests()` counts its endpoint calls. */
+export async function openPage(browser: Browser, app: Running): Promise<{ page: Page; requests: () => number }> {
   const page = await browser.newPage()
   await page.addInitScript('globalThis.__name = (f) => f')
   let requests = 0
   page.on('request', (r) => {
-    const path = new URL(r.url()).pathname
-    if (path.startsWith('/api/uploads/') && !path.startsWith('/api/uploads/disk/') && r.method() !== 'OPTIONS') requests++
+    if (isEndpointCall(r)) requests++
   })
   await page.goto(app.url)
   await page.waitForFunction(() => document.querySelector('hoist-uploader')?.uppy)

@@ -1,4 +1,4 @@
-import type { HeadersOption, StoredInfo } from '../transport/index.js'
+import { endpointAuth, type HeadersOption, type StoredInfo } from '../transport/index.js'
 import type { FileInfo } from './events.js'
 
 /**
@@ -7,9 +7,8 @@ import type { FileInfo } from './events.js'
  */
 export async function fetchStored(endpoint: string, key: string, declaredSize: number, auth: { headers?: HeadersOption; withCredentials?: boolean } = {}): Promise<StoredInfo> {
   const query = new URLSearchParams({ key, declaredSize: String(declaredSize) })
-  const headers = typeof auth.headers === 'function' ? await auth.headers() : auth.headers
   // A failed fetch rejects with a TypeError, which toErrorInfo reports as network_error.
-  const response = await fetch(`${endpoint.replace(/\/+$/, '')}/object?${query}`, { headers, credentials: auth.withCredentials ? 'include' : 'same-origin' })
+  const response = await fetch(`${endpoint.replace(/\/+$/, '')}/object?${query}`, await endpointAuth(auth.headers, auth.withCredentials))
   const body = await response.json().catch(() => null)
   if (!response.ok) {
     const error = body?.error ?? { code: 'endpoint_error', message: `The upload endpoint answered HTTP ${response.status}.` }

@@ -9,7 +9,8 @@ import { fetchStored, imageSize } from './file-info.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
 import { declaredMeta, installTransport, removeTransport, updateTransport, type TransportName } from './transport.js'
-import { partSizeFor, type HeadersOption, type StoredInfo } from '../transport/index.js'
+import type { HeadersOption, StoredInfo } from '../transport/index.js'
+import { partCount, partSizeFor } from '../shared/parts.js'
 
 export interface UploaderConfig {
   endpoint: string | undefined
@@ -309,7 +310,7 @@ export class UppyController implements ReactiveController {
         height: dims?.height ?? null,
         etag: stored.etag,
         multipart,
-        parts: multipart ? Math.ceil(stored.size / partSizeFor(stored.size, config.chunkSize)) : 1,
+        parts: multipart ? partCount(stored.size, partSizeFor(stored.size, config.chunkSize)) : 1,
         startedAt: new Date(startedAt).toISOString(),
         finishedAt: new Date(finishedAt).toISOString(),
         durationMs: finishedAt - startedAt,

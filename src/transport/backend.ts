@@ -5,6 +5,11 @@ type HeaderMap = Record<string, string>
 /** Headers for every backend call: an object, or a function (sync or async) asked before each call, e.g. for a fresh bearer token. */
 export type HeadersOption = HeaderMap | (() => HeaderMap | Promise<HeaderMap>)
 
+/** What every endpoint call sends: the app's headers (a function is asked afresh each time) and the credentials mode. */
+export async function endpointAuth(headers: HeadersOption | undefined, withCredentials: boolean | undefined): Promise<{ headers: HeaderMap; credentials: RequestCredentials }> {
+  return { headers: (typeof headers === 'function' ? await headers() : headers) ?? {}, credentials: withCredentials ? 'include' : 'same-origin' }
+}
+
 export interface BackendOptions {
   endpoint: string
   headers?: HeadersOption
@@ -99,22 +104,17 @@ export class Backend {
     }
   }
 
-  async #headers(): Promise<HeaderMap> {
-    const h = this.#opts.headers
-    return (typeof h === 'function' ? await h() : h) ?? {}
-  }
-
   #call<T>(method: string, path: string, { query, body, signal }: CallOptions): Promise<T> {
     const url = `${this.#base}${path}${query ? `?${new URLSearchParams(query)}` : ''}`
     return withRetries(async () => {
-      const headers = { ...(await this.#headers()), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }
+      const auth = await endpointAuth(this.#opts.headers, this.#opts.withCredentials)
       let response: Response
       try {
         response = await fetch(url, {
           method,
-          headers,
+          headers: { ...auth.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           body: body === undefined ? undefined : JSON.stringify(body),
-          credentials: this.#opts.withCredentials ? 'include' : 'same-origin',
+          credentials: auth.credentials,
           signal,
         })
       } catch (err) {

@@ -13,7 +13,7 @@ export interface MultipartState {
   key: string
   uploadId: string
   partSize: number
-  /** SHA-256 of the file's first and last 64 KiB, to tell a re-selected file from another. */
+  /** Size and a hash of the file's first and last 64 KiB (`fingerprintOf`), to tell a re-selected file from another. */
   fingerprint: string
 }
 

@@ -1,4 +1,4 @@
 export { HoistTransport, type HoistTransportOptions } from './plugin.js'
-export type { HeadersOption, StoredInfo } from './backend.js'
+export { endpointAuth, type HeadersOption, type StoredInfo } from './backend.js'
 export type { MultipartState } from './file-upload.js'
 export { partSizeFor, MIN_PART_SIZE } from '../shared/parts.js'

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core'
 import type { FileInfo } from '../../src/index.js'
 import { startDemo, type Running } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
-import { addGenerated, addJpeg, events, record, setInputFiles, storedSha, upload, waitForEvents, writeTestFile } from '../helpers/page.js'
+import { addGenerated, addJpeg, events, isEndpointCall, record, setInputFiles, storedSha, upload, waitForEvents, writeTestFile } from '../helpers/page.js'
 import { emptyBucket, makeBucket, openUploads } from '../helpers/s3.js'
 
 const MiB = 1024 * 1024
@@ -288,8 +288,7 @@ describe('e2e: transport=hoist against an endpoint that wants a bearer token (di
     if (init) await page.addInitScript(init)
     const auth: (string | undefined)[] = []
     page.on('request', (r) => {
-      const path = new URL(r.url()).pathname
-      if (path.startsWith('/api/uploads/') && !path.startsWith('/api/uploads/disk/') && r.method() !== 'OPTIONS') auth.push(r.headers().authorization)
+      if (isEndpointCall(r)) auth.push(r.headers().authorization)
     })
     await page.goto(app.url)
     await record(page)

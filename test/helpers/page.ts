@@ -1,9 +1,15 @@
 import { createHash } from 'node:crypto'
 import { openSync, writeSync, closeSync, readFileSync } from 'node:fs'
-import type { Page } from 'playwright-core'
+import type { Page, Request } from 'playwright-core'
 import type { FileInfo, FailedUpload } from '../../src/index.js'
 
 export interface Recorded { type: string; detail: any }
+
+/** A call the page makes to the demo's upload endpoint (not a preflight, not disk storage's own routes). */
+export function isEndpointCall(request: Request): boolean {
+  const path = new URL(request.url()).pathname
+  return path.startsWith('/api/uploads/') && !path.startsWith('/api/uploads/disk/') && request.method() !== 'OPTIONS'
+}
 
 /** Records every Hoist event the element fires into `window.__events`. */
 export async function record(page: Page): Promise<void> {
