@@ -3,13 +3,16 @@ import { forbidden } from './errors.js'
 const ALLOW_METHODS = 'GET, POST, PUT, DELETE, HEAD, OPTIONS'
 const ALLOW_HEADERS = 'authorization, content-type, x-requested-with'
 
-/** The request's origin when it is cross-origin (undefined for same-origin and non-browser calls). */
+/**
+ * The request's origin when it is cross-origin (undefined for same-origin and non-browser calls). Same
+ * origin means the same scheme, host and port as the request URL; behind a proxy, `toNodeHandler`'s
+ * `trustProxy` builds that URL from the forwarded headers, and nothing here trusts them on its own.
+ */
 export function crossOrigin(request: Request): string | undefined {
   const origin = request.headers.get('origin')
   if (!origin || origin === 'null') return origin ?? undefined
   try {
-    const host = request.headers.get('x-forwarded-host') ?? new URL(request.url).host
-    return new URL(origin).host === host ? undefined : origin
+    return new URL(origin).origin === new URL(request.url).origin ? undefined : origin
   } catch {
     return origin
   }

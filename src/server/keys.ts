@@ -5,8 +5,9 @@ const MAX_NAME_BYTES = 120
 const MAX_KEY_BYTES = 1024
 
 /**
- * A file name safe for an object key and a disk path: no directories, no control or reserved
- * characters, no leading dots, at most 120 bytes, extension kept. Unicode letters survive.
+ * A file name safe for an object key and a disk path: no directories, no control, format or reserved
+ * characters, no leading dots, no Windows device names, at most 120 bytes, extension kept. Unicode
+ * letters survive.
  */
 export function safeName(original: string): string {
   const base = original.split(/[\\/]/).pop() ?? ''
@@ -15,10 +16,14 @@ export function safeName(original: string): string {
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
     .replace(/[<>:"|?*#%&{}$!'`=+@^~\[\];,]/g, '')
     .replace(/[\s\u00a0\u2000-\u200f\u2028-\u202f\u2060\ufeff]+/g, '-')
+    // Invisible format characters (bidi isolates and marks, soft hyphens) make a name read as another.
+    .replace(/\p{Cf}/gu, '')
     .replace(/-{2,}/g, '-')
     .replace(/^[.\-]+/, '')
     .replace(/[.\-]+$/, '')
   if (!name) name = 'file'
+  // Windows refuses these device names whatever the extension (`CON`, `nul.txt`, `COM1.png`).
+  if (/^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i.test(name)) name = `_${name}`
   return truncateName(name)
 }
 

@@ -1,9 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
+import { setClientAddress } from './client-address.js'
 import type { UploadHandler } from './handler.js'
 
 export interface NodeHandlerOptions {
-  /** Trust `X-Forwarded-Proto`/`X-Forwarded-Host` from a reverse proxy when building the request URL. */
+  /**
+   * Trust `X-Forwarded-Proto`/`X-Forwarded-Host` from a reverse proxy when building the request URL, and
+   * `X-Forwarded-For` for the client's address (the rate limit's default key for users without an id).
+   */
   trustProxy?: boolean
 }
 
@@ -17,13 +21,17 @@ function toRequest(req: IncomingMessage & { originalUrl?: string }, trustProxy: 
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v)
   }
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
-  return new Request(`${proto}://${host}${req.originalUrl ?? req.url ?? '/'}`, {
+  const request = new Request(`${proto}://${host}${req.originalUrl ?? req.url ?? '/'}`, {
     method: req.method,
     headers,
     body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
     // @ts-expect-error -- Node's fetch needs `duplex` for a streamed body; the DOM types lack it.
     duplex: hasBody ? 'half' : undefined,
   })
+  // Behind a trusted proxy, the address it saw is the last one it added; otherwise the socket's peer.
+  const forwardedFor = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').at(-1)?.trim() : ''
+  setClientAddress(request, forwardedFor || req.socket.remoteAddress)
+  return request
 }
 
 /**
