@@ -1,9 +1,17 @@
 import { assertOrigin, preflight, withCors } from './cors.js'
-import { errorResponse, HttpError, notFound } from './errors.js'
+import { badRequest, errorResponse, HttpError, notFound } from './errors.js'
 import { resolveOptions, type UploadHandlerOptions } from './options.js'
 import * as routes from './routes.js'
 
 export type UploadHandler = (request: Request) => Promise<Response>
+
+function segments(path: string): string[] {
+  try {
+    return path.split('/').slice(1).map(decodeURIComponent)
+  } catch {
+    throw badRequest('invalid_path', 'The request path has a malformed %-escape.')
+  }
+}
 
 async function authorize<User>(authorizeFn: (r: Request) => User | Promise<User>, request: Request): Promise<User> {
   let user: User
@@ -25,7 +33,7 @@ export function createUploadHandler<User = unknown>(options: UploadHandlerOption
   const opts = resolveOptions(options)
 
   async function route(request: Request, url: URL, path: string): Promise<Response> {
-    const ctx = { baseUrl: `${url.origin}${opts.basePath}` }
+    const ctx = { baseUrl: `${url.origin}${opts.basePath}`, readExpiresIn: opts.readExpiresIn }
     if (path.startsWith('/disk/') && opts.storage.handle) {
       // Storage-owned routes are authorized by the signed token in their URL.
       return opts.storage.handle(request, path.slice('/disk'.length), ctx)
@@ -34,8 +42,9 @@ export function createUploadHandler<User = unknown>(options: UploadHandlerOption
     opts.limit?.(request, user)
     const c: routes.Call<User> = { request, url, user, prefix: opts.prefixFor(user), ctx, opts }
     const m = request.method
-    const seg = path.split('/').slice(1).map(decodeURIComponent)
+    const seg = segments(path)
     if (m === 'GET' && path === '/s3/params') return routes.params(c)
+    if (m === 'POST' && path === '/finish') return routes.finish(c)
     if (m === 'GET' && path === '/object') return routes.objectInfo(c)
     if (seg[0] === 's3' && seg[1] === 'multipart') {
       if (seg.length === 2 && m === 'POST') return routes.createMultipart(c)

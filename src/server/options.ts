@@ -4,6 +4,8 @@ import { defaultKey } from './keys.js'
 import type { Storage } from './storage/types.js'
 import { resolveSecret } from './tokens.js'
 import { rateLimiter, type RateLimitOptions } from './rate-limit.js'
+import { defaultPrefix } from './user.js'
+import { positiveInteger } from './numbers.js'
 
 export interface UploadHandlerOptions<User = unknown> {
   storage: Storage
@@ -17,7 +19,10 @@ export interface UploadHandlerOptions<User = unknown> {
   basePath?: string
   /** HMAC secret for upload ids (default: `HOIST_SECRET`, else random per process). Share it between instances. */
   secret?: string
-  /** Where a user may write; keys outside it are refused (default `uploads/`). */
+  /**
+   * Where a user may write and read; keys outside it are refused. Default: `uploads/{user.id}/` for a
+   * user with an id (or a string or number user), else `uploads/`. Pass `'uploads/'` to let users share.
+   */
   keyPrefix?: string | ((user: User) => string)
   /** Picks the object key; must stay under `ctx.prefix` (default `{prefix}{yyyy}/{mm}/{uuid}/{safe-name}`). */
   key?: (ctx: KeyContext<User>) => string
@@ -27,6 +32,11 @@ export interface UploadHandlerOptions<User = unknown> {
   allowedTypes?: string[]
   /** Lifetime of upload URLs, in seconds (default 900). */
   expiresIn?: number
+  /**
+   * Lifetime of an upload id (and of a single upload's finish token), in seconds: the time a file has to
+   * finish, resumes after a reload included (default 86,400, one day).
+   */
+  uploadExpiresIn?: number
   /** Lifetime of the read URLs handed back in file info, in seconds (default 3600). */
   readExpiresIn?: number
   /** A permanent URL for a stored key (a public bucket or CDN); replaces the signed read URL. */
@@ -52,6 +62,7 @@ export interface ResolvedOptions<User> {
   maxFileSize: number
   allowedTypes?: string[]
   expiresIn: number
+  uploadExpiresIn: number
   readExpiresIn: number
   publicUrl?: (key: string) => string
   originAllowed: (origin: string) => boolean
@@ -65,7 +76,9 @@ function originMatcher(allowed: UploadHandlerOptions['allowedOrigins']): (origin
   if (typeof allowed === 'function') return allowed
   if (!Array.isArray(allowed)) throw new TypeError('createUploadHandler: allowedOrigins must be an array, "*" or a function')
   const patterns = allowed.map((o) => {
-    const escaped = o.replace(/\/+$/, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')
+    if (typeof o !== 'string') throw new TypeError('createUploadHandler: allowedOrigins must list origins as strings')
+    // A `*` stands for host characters only (a subdomain or a port), never for `@`, `/` or `:`.
+    const escaped = o.replace(/\/+$/, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[a-z0-9-]+(?:\\.[a-z0-9-]+)*')
     return new RegExp(`^${escaped}$`, 'i')
   })
   return (origin) => patterns.some((p) => p.test(origin))
@@ -83,8 +96,16 @@ export function resolveOptions<User>(o: UploadHandlerOptions<User>): ResolvedOpt
     throw new TypeError('createUploadHandler: authorize is required; pass authorize: () => true to let anyone upload')
   }
   const maxFileSize = o.maxFileSize === undefined ? 5 * 1024 ** 3 : parseSize(o.maxFileSize)
-  if (maxFileSize === undefined) throw new TypeError(`createUploadHandler: maxFileSize "${o.maxFileSize}" is not a size`)
-  const prefix = o.keyPrefix ?? 'uploads/'
+  if (maxFileSize === undefined || maxFileSize <= 0 || !Number.isSafeInteger(maxFileSize)) {
+    throw new TypeError(`createUploadHandler: maxFileSize "${o.maxFileSize}" is not a size above 0, e.g. 2GB or 500MiB`)
+  }
+  if (o.allowedTypes !== undefined && (!Array.isArray(o.allowedTypes) || o.allowedTypes.some((t) => typeof t !== 'string'))) {
+    throw new TypeError('createUploadHandler: allowedTypes must be a list of MIME types or extensions')
+  }
+  if (o.keyPrefix !== undefined && typeof o.keyPrefix !== 'string' && typeof o.keyPrefix !== 'function') {
+    throw new TypeError('createUploadHandler: keyPrefix must be a string or a function of the user')
+  }
+  const prefix = o.keyPrefix ?? defaultPrefix
   return {
     storage: o.storage,
     authorize: o.authorize,
@@ -94,8 +115,9 @@ export function resolveOptions<User>(o: UploadHandlerOptions<User>): ResolvedOpt
     key: o.key ?? defaultKey,
     maxFileSize,
     allowedTypes: o.allowedTypes,
-    expiresIn: o.expiresIn ?? 900,
-    readExpiresIn: o.readExpiresIn ?? 3600,
+    expiresIn: positiveInteger(o.expiresIn, 'expiresIn', 900),
+    uploadExpiresIn: positiveInteger(o.uploadExpiresIn, 'uploadExpiresIn', 86_400),
+    readExpiresIn: positiveInteger(o.readExpiresIn, 'readExpiresIn', 3600),
     publicUrl: o.publicUrl,
     originAllowed: originMatcher(o.allowedOrigins),
     onError: o.onError ?? ((err) => console.error('hoist-uploader:', err)),

@@ -1,31 +1,53 @@
+import mimeTypes from 'mime-types'
 import { badRequest, HttpError } from './errors.js'
 import { extensionOf } from '../shared/names.js'
 import { formatSize } from '../shared/sizes.js'
-import { MAX_PARTS, MIN_PART_SIZE, partCount, partRange } from '../shared/parts.js'
+import { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, partCount, partRange } from '../shared/parts.js'
 
-export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024
 /** Metadata fields the element sends to declare sizes; never stored as object metadata. */
 export const DECLARED_SIZE = 'declaredSize'
 export const PART_SIZE = 'partSize'
 const MAX_METADATA_BYTES = 2048
 
-/** True when `type` or the file's extension matches one of `allowed` (`image/*`, `application/pdf`, `.pdf`). */
-export function typeAllowed(allowed: readonly string[] | undefined, type: string, filename: string): boolean {
-  if (!allowed || allowed.length === 0) return true
+const GENERIC_TYPE = 'application/octet-stream'
+
+function ruleMatchesType(rule: string, mime: string): boolean {
+  if (rule.startsWith('.')) return (mimeTypes.extensions[mime] ?? []).includes(rule.slice(1))
+  if (rule.endsWith('/*')) return mime.startsWith(rule.slice(0, -1))
+  return rule === mime
+}
+
+function ruleMatchesExtension(rule: string, ext: string): boolean {
+  if (rule.startsWith('.')) return rule === `.${ext}`
+  const type = mimeTypes.lookup(ext)
+  return type !== false && ruleMatchesType(rule, type)
+}
+
+/**
+ * Why `type` and `filename` are refused by `allowed` (`image/*`, `application/pdf`, `.pdf`), or
+ * undefined when they pass. Both must agree with an allowed rule: a known extension (`.html`) and a
+ * specific type (`image/png`) are each checked, so `x.html` sent as `image/png` is refused rather
+ * than stored with `.html` in its key. A generic type or an unknown extension says nothing, but at
+ * least one of the two must match.
+ */
+export function typeRefusal(allowed: readonly string[] | undefined, type: string, filename: string): string | undefined {
+  if (!allowed || allowed.length === 0) return undefined
+  const rules = allowed.map((r) => r.trim().toLowerCase())
   const mime = type.toLowerCase()
   const ext = extensionOf(filename)
-  return allowed.some((rule) => {
-    const r = rule.trim().toLowerCase()
-    if (r.startsWith('.')) return ext !== '' && r === `.${ext}`
-    if (r.endsWith('/*')) return mime.startsWith(r.slice(0, -1))
-    return r === mime
-  })
+  const typeKnown = mime !== '' && mime !== GENERIC_TYPE
+  const extKnown = ext !== '' && mimeTypes.lookup(ext) !== false
+  const typeOk = rules.some((r) => ruleMatchesType(r, mime))
+  const extOk = ext !== '' && rules.some((r) => ruleMatchesExtension(r, ext))
+  if (typeKnown && !typeOk) return `Files of type "${mime}" are not allowed here`
+  if (extKnown && !extOk) return `Files ending in ".${ext}" are not allowed here`
+  if (!typeOk && !extOk) return `Files of type "${mime || 'unknown'}" are not allowed here`
+  return undefined
 }
 
 export function assertTypeAllowed(allowed: readonly string[] | undefined, type: string, filename: string): void {
-  if (!typeAllowed(allowed, type, filename)) {
-    throw new HttpError(415, 'type_not_allowed', `Files of type "${type || 'unknown'}" are not allowed here; allowed: ${allowed!.join(', ')}.`)
-  }
+  const refusal = typeRefusal(allowed, type, filename)
+  if (refusal) throw new HttpError(415, 'type_not_allowed', `${refusal}; allowed: ${allowed!.join(', ')}.`)
 }
 
 export function assertSizeAllowed(size: number, maxFileSize: number): void {
@@ -90,10 +112,29 @@ export function assertPartNumber(value: string | number): number {
   return n
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** False for text with a lone surrogate, which no header, key or URI can carry. */
+export const wellFormed = (text: string) => !LONE_SURROGATE.test(text)
+
+/** Hoist's own metadata fields: a client's metadata may not set them. */
+const RESERVED = new Set(['original-name'])
+const MAX_METADATA_DEPTH = 8
+
+/** A metadata value as text: strings, numbers and booleans as they are, small objects and lists as JSON. */
+function metadataText(name: string, value: unknown): string {
+  const nested = (v: unknown, depth: number): boolean =>
+    v !== null && typeof v === 'object' && (depth >= MAX_METADATA_DEPTH || Object.values(v).some((x) => nested(x, depth + 1)))
+  if (nested(value, 1)) throw badRequest('invalid_metadata', `metadata field "${name}" is nested more than ${MAX_METADATA_DEPTH} levels deep.`)
+  const text = typeof value === 'string' ? value : JSON.stringify(value)
+  if (typeof text !== 'string' || !wellFormed(text)) throw badRequest('invalid_metadata', `metadata field "${name}" is not valid text.`)
+  return text
+}
+
 /**
  * The metadata to store with the object: the original name (URI-encoded, as S3 metadata is ASCII)
- * and the client's string fields, minus the declared sizes. Rejects names that are not header-safe
- * and more than S3's 2 KB.
+ * and the client's fields, minus the declared sizes. Rejects reserved and malformed fields and more
+ * than S3's 2 KB.
  */
 export function storedMetadata(filename: string, metadata: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = { 'original-name': encodeURIComponent(filename) }
@@ -103,8 +144,8 @@ export function storedMetadata(filename: string, metadata: Record<string, unknow
     if (!/^[a-zA-Z0-9_-]{1,64}$/.test(name)) {
       throw badRequest('invalid_metadata', `metadata field "${name.slice(0, 64)}" must be 1-64 letters, digits, "-" or "_".`)
     }
-    const text = typeof value === 'string' ? value : JSON.stringify(value)
-    out[name.toLowerCase()] = encodeURIComponent(text)
+    if (RESERVED.has(name.toLowerCase())) throw badRequest('invalid_metadata', `metadata field "${name}" is reserved for the upload server.`)
+    out[name.toLowerCase()] = encodeURIComponent(metadataText(name, value))
   }
   const bytes = Object.entries(out).reduce((n, [k, v]) => n + k.length + v.length, 0)
   if (bytes > MAX_METADATA_BYTES) {

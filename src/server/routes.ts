@@ -5,14 +5,15 @@ import {
   assertPartNumber,
   assertSizeAllowed,
   assertTypeAllowed,
-  type Declared,
   partLength,
   readDeclared,
   storedMetadata,
   validType,
+  wellFormed,
 } from './policy.js'
-import type { StorageContext } from './storage/types.js'
+import type { StorageContext, StoredObject } from './storage/types.js'
 import { signToken, verifyToken } from './tokens.js'
+import { MAX_PART_SIZE } from '../shared/parts.js'
 
 /** Everything a route needs about one request. */
 export interface Call<User> {
@@ -25,20 +26,39 @@ export interface Call<User> {
 }
 
 /** What the client's `uploadId` carries: the storage's id, the key it belongs to and the declared sizes. */
-interface UploadToken { i: string; k: string; s?: number; p?: number }
+interface UploadToken { uploadId: string; key: string; size?: number; partSize?: number }
+/** What a single upload's finish token carries: the key and the size it was signed for. */
+interface FinishToken { key: string; size: number }
 
 const MAX_BATCH = 1000
+const MAX_JSON_BYTES = 1024 * 1024
+const tooLarge = () => new HttpError(413, 'body_too_large', `The request body is larger than ${MAX_JSON_BYTES} bytes.`)
 
+/** Reads a JSON object body, streaming, and stops reading at 1 MiB. */
 async function readJson(request: Request): Promise<Record<string, unknown>> {
-  const text = await request.text()
-  if (text.length > 1024 * 1024) throw new HttpError(413, 'body_too_large', 'The request body is larger than 1 MiB.')
+  if (Number(request.headers.get('content-length')) > MAX_JSON_BYTES) throw tooLarge()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  if (request.body) {
+    const reader = request.body.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.length
+      if (size > MAX_JSON_BYTES) {
+        await reader.cancel().catch(() => {})
+        throw tooLarge()
+      }
+      chunks.push(value)
+    }
+  }
   try {
-    const body = JSON.parse(text || '{}')
+    const body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)) || '{}')
     if (body && typeof body === 'object' && !Array.isArray(body)) return body
   } catch {
     // fall through
   }
-  throw badRequest('invalid_json', 'The request body must be a JSON object.')
+  throw badRequest('invalid_json', 'The request body must be a JSON object in UTF-8.')
 }
 
 function metadataFromQuery(url: URL): Record<string, string> {
@@ -54,6 +74,7 @@ function metadataFromQuery(url: URL): Record<string, string> {
 function newObject<User>(c: Call<User>, filename: unknown, type: unknown, metadata: unknown, multipart: boolean) {
   if (typeof filename !== 'string' || filename.trim() === '') throw badRequest('invalid_filename', 'The filename is missing.')
   if (filename.length > 1024) throw badRequest('invalid_filename', 'The filename is longer than 1024 characters.')
+  if (!wellFormed(filename)) throw badRequest('invalid_filename', 'The filename is not valid text (it has a lone surrogate).')
   if (metadata !== undefined && (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))) {
     throw badRequest('invalid_metadata', 'metadata must be an object.')
   }
@@ -79,37 +100,46 @@ function keyParam<User>(c: Call<User>): string {
 }
 
 function readUpload<User>(c: Call<User>, uploadId: string, key: string): UploadToken {
-  const t = verifyToken<UploadToken>(c.opts.secret, uploadId, 'upload id')
-  if (t.k !== key) throw forbidden('invalid_upload_id', 'That upload id belongs to another key.')
+  const t = verifyToken<UploadToken>(c.opts.secret, 'upload', uploadId, 'upload id')
+  if (t.key !== key) throw forbidden('invalid_upload_id', 'That upload id belongs to another key.')
   return t
 }
 
-const declaredOf = (t: UploadToken): Declared => ({ size: t.s, partSize: t.p })
-
+/** Signed for its exact length when the sizes were declared; otherwise for at most what the file may still be. */
 async function signPart<User>(c: Call<User>, t: UploadToken, partNumber: number): Promise<string> {
-  const d = declaredOf(t)
-  const contentLength = d.size !== undefined && d.partSize !== undefined ? partLength({ size: d.size, partSize: d.partSize }, partNumber) : undefined
-  return c.opts.storage.presignPart({ key: t.k, uploadId: t.i, partNumber, contentLength }, c.opts.expiresIn, c.ctx)
+  const exact = t.size !== undefined && t.partSize !== undefined
+  const contentLength = exact ? partLength({ size: t.size!, partSize: t.partSize! }, partNumber) : undefined
+  const maxLength = Math.min(t.size ?? c.opts.maxFileSize, c.opts.maxFileSize, MAX_PART_SIZE)
+  return c.opts.storage.presignPart({ key: t.key, uploadId: t.uploadId, partNumber, contentLength, maxLength }, c.opts.expiresIn, c.ctx)
 }
 
 async function readUrl<User>(c: Call<User>, key: string): Promise<string> {
   return c.opts.publicUrl ? c.opts.publicUrl(key) : c.opts.storage.readUrl(key, c.opts.readExpiresIn, c.ctx)
 }
 
-/** Deletes a stored object that breaks policy, then refuses it. */
-async function checkStored<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
+/** The stored object, or why it breaks policy; reads only. */
+async function inspect<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
   const object = await c.opts.storage.head(key)
-  if (!object) throw new HttpError(404, 'not_found', 'The upload finished but no object was stored.')
-  const name = originalName(object.metadata, key)
+  if (!object) throw new HttpError(404, 'not_found', 'No file is stored under that key.')
+  let refusal: HttpError | undefined
   try {
     assertSizeAllowed(object.size, c.opts.maxFileSize)
     if (declaredSize !== undefined && object.size !== declaredSize) {
       throw badRequest('size_mismatch', `The stored file is ${object.size} bytes but ${declaredSize} were declared.`)
     }
-    assertTypeAllowed(c.opts.allowedTypes, object.type, name)
+    assertTypeAllowed(c.opts.allowedTypes, object.type, originalName(object.metadata, key))
   } catch (err) {
+    refusal = err as HttpError
+  }
+  return { object, refusal }
+}
+
+/** At the end of an upload (a POST): deletes a stored object that breaks policy, then refuses it. */
+async function enforce<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
+  const { object, refusal } = await inspect(c, key, declaredSize)
+  if (refusal) {
     await c.opts.storage.delete(key)
-    throw err
+    throw refusal
   }
   return object
 }
@@ -122,7 +152,9 @@ export async function params<User>(c: Call<User>): Promise<Response> {
   if (q.get('method')?.toUpperCase() === 'PUT') {
     if (declared.size === undefined) throw badRequest('invalid_metadata', 'A PUT upload needs metadata[declaredSize], the exact size of the file.')
     const { url, headers } = await c.opts.storage.presignPut(object, declared.size, c.opts.expiresIn, c.ctx)
-    return json({ method: 'PUT', url, fields: {}, headers, key: object.key, expires: c.opts.expiresIn })
+    // Hoist's transport sends the token to POST /finish once the PUT is done; stock clients ignore it.
+    const token = signToken(c.opts.secret, 'finish', { key: object.key, size: declared.size } satisfies FinishToken, c.opts.uploadExpiresIn)
+    return json({ method: 'PUT', url, fields: {}, headers, key: object.key, expires: c.opts.expiresIn, token })
   }
   const limits = declared.size !== undefined ? { minSize: declared.size, maxSize: declared.size } : { minSize: 0, maxSize: c.opts.maxFileSize }
   const { url, fields } = await c.opts.storage.presignPost(object, limits, c.opts.expiresIn, c.ctx)
@@ -136,8 +168,8 @@ export async function createMultipart<User>(c: Call<User>): Promise<Response> {
   // Hoist's transport may ask for its first parts' URLs here, saving a round trip; stock clients don't.
   const first = body.partNumbers === undefined ? [] : partNumbersOf(body.partNumbers)
   const { uploadId } = await c.opts.storage.createMultipart(object)
-  const token: UploadToken = { i: uploadId, k: object.key, s: declared.size, p: declared.partSize }
-  const created = { key: object.key, uploadId: signToken(c.opts.secret, token) }
+  const token: UploadToken = { uploadId, key: object.key, size: declared.size, partSize: declared.partSize }
+  const created = { key: object.key, uploadId: signToken(c.opts.secret, 'upload', token, c.opts.uploadExpiresIn) }
   return json(first.length ? { ...created, ...(await signParts(c, token, first)) } : created)
 }
 
@@ -157,7 +189,7 @@ async function signParts<User>(c: Call<User>, t: UploadToken, numbers: number[])
 export async function listParts<User>(c: Call<User>, uploadId: string): Promise<Response> {
   const key = keyParam(c)
   const t = readUpload(c, uploadId, key)
-  return json(await c.opts.storage.listParts(key, t.i))
+  return json(await c.opts.storage.listParts(key, t.uploadId))
 }
 
 // GET /s3/multipart/:uploadId/:partNumber
@@ -193,17 +225,19 @@ export async function complete<User>(c: Call<User>, uploadId: string): Promise<R
   const key = keyParam(c)
   const t = readUpload(c, uploadId, key)
   const parts = readParts(await readJson(c.request))
-  if (t.s === undefined) {
-    // Nothing was declared (stock clients), so measure before assembling: refuse an upload already over the limit.
-    const total = (await c.opts.storage.listParts(key, t.i)).reduce((sum, p) => sum + p.Size, 0)
-    if (total > c.opts.maxFileSize) {
-      await c.opts.storage.abortMultipart(key, t.i)
+  if (t.partSize === undefined) {
+    // The parts' lengths were not signed (stock clients, or no part size declared): measure before
+    // assembling, and refuse an upload already over the limit or the declared size.
+    const total = (await c.opts.storage.listParts(key, t.uploadId)).reduce((sum, p) => sum + p.Size, 0)
+    if (total > c.opts.maxFileSize || (t.size !== undefined && total > t.size)) {
+      await c.opts.storage.abortMultipart(key, t.uploadId)
       assertSizeAllowed(total, c.opts.maxFileSize)
+      throw badRequest('size_mismatch', `The parts hold ${total} bytes but ${t.size} were declared.`)
     }
   }
-  await c.opts.storage.completeMultipart(key, t.i, parts)
+  await c.opts.storage.completeMultipart(key, t.uploadId, parts)
   // What GET /object would answer, so a client needs no second round trip; `location` is Companion's field.
-  const info = await describe(c, key, await checkStored(c, key, t.s))
+  const info = await describe(c, key, await enforce(c, key, t.size))
   return json({ location: info.url, ...info })
 }
 
@@ -211,19 +245,29 @@ export async function complete<User>(c: Call<User>, uploadId: string): Promise<R
 export async function abort<User>(c: Call<User>, uploadId: string): Promise<Response> {
   const key = keyParam(c)
   const t = readUpload(c, uploadId, key)
-  await c.opts.storage.abortMultipart(key, t.i)
+  await c.opts.storage.abortMultipart(key, t.uploadId)
   return json({})
 }
 
-// GET /object?key=&declaredSize= — what the element reports as file info; checks single-request uploads too.
+// POST /finish { token } — the end of a single upload: checks the stored file against policy (a file
+// that breaks it is deleted) and answers what GET /object would.
+export async function finish<User>(c: Call<User>): Promise<Response> {
+  const t = verifyToken<FinishToken>(c.opts.secret, 'finish', (await readJson(c.request)).token, 'finish token')
+  assertOwnKey(c, t.key)
+  return json(await describe(c, t.key, await enforce(c, t.key, t.size)))
+}
+
+// GET /object?key=&declaredSize= — what the element reports as file info. A read: it refuses a file
+// that breaks policy or the declared size, but never deletes anything.
 export async function objectInfo<User>(c: Call<User>): Promise<Response> {
   const key = keyParam(c)
   const declared = c.url.searchParams.get('declaredSize')
-  const object = await checkStored(c, key, declared === null ? undefined : readDeclared({ declaredSize: declared }, false).size)
+  const { object, refusal } = await inspect(c, key, declared === null ? undefined : readDeclared({ declaredSize: declared }, false).size)
+  if (refusal) throw refusal
   return json(await describe(c, key, object))
 }
 
-async function describe<User>(c: Call<User>, key: string, object: Awaited<ReturnType<typeof checkStored>>) {
+async function describe<User>(c: Call<User>, key: string, object: StoredObject) {
   return {
     key,
     url: await readUrl(c, key),

@@ -2,6 +2,8 @@ const MiB = 1024 * 1024
 /** S3's smallest part (all but the last). */
 export const MIN_PART_SIZE = 5 * MiB
 export const MAX_PARTS = 10_000
+/** S3's largest part. */
+export const MAX_PART_SIZE = 5 * 1024 * MiB
 
 /**
  * Part size for a multipart upload: `chunkSize` (or 5 MiB) raised to the whole MiB that keeps the

@@ -21,6 +21,8 @@ export interface SignedPut {
   url: string
   headers: HeaderMap
   key: string
+  /** Hoist's server signs a finish token for POST /finish; other endpoints send none. */
+  token?: string
 }
 
 export interface SignedParts {
@@ -66,8 +68,13 @@ export class Backend {
     for (const [k, v] of Object.entries(metadata)) if (v !== undefined && v !== null) query[`metadata[${k}]`] = typeof v === 'string' ? v : JSON.stringify(v)
     return this.#call<SignedPut & { method?: string }>('GET', '/s3/params', { query, signal }).then((r) => {
       if (r.method !== 'PUT') throw new TransportError('unsupported_endpoint', 'The endpoint does not sign single PUT uploads; use transport="uppy-aws-s3" with it.')
-      return { url: r.url, headers: r.headers ?? {}, key: r.key }
+      return { url: r.url, headers: r.headers ?? {}, key: r.key, token: r.token }
     })
+  }
+
+  /** Ends a single upload: the server checks the stored file against its policy and describes it. */
+  finish(token: string, signal?: AbortSignal): Promise<StoredInfo> {
+    return this.#call('POST', '/finish', { body: { token }, signal })
   }
 
   /** Creates a multipart upload; `partNumbers` asks for those parts' URLs in the same answer (Hoist's server signs them). */

@@ -57,6 +57,17 @@ export async function put(handler: Handler, url: string, bytes: Uint8Array) {
   return { status: r.status, etag: (r.headers.get('etag') ?? '').replace(/"/g, ''), json: r.status >= 400 ? await r.json() : null }
 }
 
+/** Runs `fn` as if the clock were `seconds` ahead (tokens carry their expiry in Unix seconds). */
+export async function later<T>(seconds: number, fn: () => Promise<T>): Promise<T> {
+  const realNow = Date.now
+  Date.now = () => realNow() + seconds * 1000
+  try {
+    return await fn()
+  } finally {
+    Date.now = realNow
+  }
+}
+
 export const q = (params: Record<string, string>) => `?${new URLSearchParams(params)}`
 export const MiB = 1024 * 1024
 

@@ -30,7 +30,7 @@ after(() => {
 })
 
 /** The sizes an upload id was issued for (it is a signed token the server reads back). */
-const declaredIn = (uploadId: string) => JSON.parse(Buffer.from(uploadId.split('.')[0], 'base64url').toString()) as { i: string; k: string; s?: number; p?: number }
+const declaredIn = (uploadId: string) => JSON.parse(Buffer.from(uploadId.split('.')[0], 'base64url').toString()) as { uploadId: string; key: string; size?: number; partSize?: number }
 
 function upload(data: Blob, partSize: number | undefined, resume: MultipartState | undefined, states: (MultipartState | undefined)[]) {
   const retry = { retries: 0, baseDelay: 1, maxDelay: 1 }
@@ -59,15 +59,15 @@ describe('FileUpload', () => {
     await assert.rejects(upload(data, 5 * MiB, stale, states).start(), /XMLHttpRequest/)
     const created = states.find((s) => s !== undefined)!
     assert.equal(created.partSize, 5 * MiB)
-    const { k, s, p } = declaredIn(created.uploadId)
-    assert.deepEqual({ k, s, p }, { k: created.key, s: 12 * MiB, p: 5 * MiB })
+    const { key, size, partSize } = declaredIn(created.uploadId)
+    assert.deepEqual({ key, size, partSize }, { key: created.key, size: 12 * MiB, partSize: 5 * MiB })
   })
   it('turns a restored one-PUT plan into multipart parts of at least 5 MiB when it has to start over', async () => {
     const data = new Blob([new Uint8Array(3 * MiB)])
     const states: (MultipartState | undefined)[] = []
     const stale: MultipartState = { key: 'uploads/old/clip.mp4', uploadId: 'gone.x', partSize: 8 * MiB, fingerprint: 'another file' }
     await assert.rejects(upload(data, undefined, stale, states).start(), /XMLHttpRequest/)
-    assert.equal(declaredIn(states.find((s) => s !== undefined)!.uploadId).p, 5 * MiB)
+    assert.equal(declaredIn(states.find((s) => s !== undefined)!.uploadId).partSize, 5 * MiB)
   })
   it('gets its first part URLs with the create call: no signing round trip before the first PUT', async () => {
     calls.length = 0

@@ -6,10 +6,11 @@ import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { badRequest, HttpError, notFound } from '../errors.js'
 import { assertPartNumber } from '../policy.js'
-import { MIN_PART_SIZE } from '../../shared/parts.js'
+import { streamForm } from './form.js'
+import { MAX_PART_SIZE, MIN_PART_SIZE } from '../../shared/parts.js'
 import { assertValidKey, originalName } from '../keys.js'
 import { resolveSecret, signToken, verifyToken } from '../tokens.js'
-import type { NewObject, Storage, StoredObject, UploadedPart } from './types.js'
+import type { NewObject, Storage, StorageContext, StoredObject, UploadedPart } from './types.js'
 
 
 export interface DiskStorageOptions {
@@ -25,10 +26,13 @@ interface Meta {
   metadata: Record<string, string>
 }
 
-interface PartToken { u: string; n: number; l?: number; e: number }
-interface PostToken { k: string; t: string; m: Record<string, string>; min: number; max: number; e: number }
-interface ReadToken { k: string; e: number }
-interface PutToken { k: string; t: string; m: Record<string, string>; l: number; e: number }
+/** What each kind of URL carries; each is signed for its own purpose (see tokens.ts) and expires. */
+interface PartToken { uploadId: string; partNumber: number; length?: number; maxLength: number }
+interface FormToken { key: string; type: string; metadata: Record<string, string>; minSize: number; maxSize: number }
+interface ReadToken { key: string }
+interface PutToken { key: string; type: string; metadata: Record<string, string>; length: number }
+
+const tokenOf = (url: URL) => url.searchParams.get('t')
 
 /**
  * One `bytes=` range (what players and resumable downloads send): `{ start, end }` inclusive, undefined
@@ -37,6 +41,7 @@ interface PutToken { k: string; t: string; m: Record<string, string>; l: number;
 export function byteRange(header: string | null, size: number): { start: number; end: number } | undefined | 'unsatisfiable' {
   const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null
   if (!m || (m[1] === '' && m[2] === '')) return undefined
+  if (size === 0) return 'unsatisfiable'
   if (m[1] === '') {
     const suffix = Number(m[2])
     if (suffix === 0) return 'unsatisfiable'
@@ -48,9 +53,17 @@ export function byteRange(header: string | null, size: number): { start: number;
   return { start, end }
 }
 
-/** Form uploads are parsed in memory; this bounds what a form may add to the file it carries. */
+/** What a form may add to the file it carries (its other fields and boundaries). */
 const FORM_OVERHEAD = 64 * 1024
-const now = () => Math.floor(Date.now() / 1000)
+
+/** A key as stock clients escape it in a location (each segment URI-encoded). */
+function decodeKey(path: string): string {
+  try {
+    return path.split('/').map(decodeURIComponent).join('/')
+  } catch {
+    throw badRequest('invalid_key', 'The key in the path has a malformed %-escape.')
+  }
+}
 
 /**
  * Stores objects in a folder. Its upload URLs point back at the handler (`{base}/disk/…`) and are
@@ -112,16 +125,16 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     }
   }
 
-  /** Streams `body` to `path`, refusing it if it is not exactly `length` bytes; returns its MD5. */
-  async function writeBody(body: ReadableStream<Uint8Array> | null, path: string, length: number | undefined, max: number): Promise<{ md5: string; size: number }> {
+  /** Streams `body` to `path`, refusing it if it is not exactly `length` bytes (or over `max`); returns its MD5 and size. */
+  async function writeBody(body: AsyncIterable<Uint8Array> | null, path: string, length: number | undefined, max: number): Promise<{ md5: string; size: number }> {
     const hash = createHash('md5')
     const out = createWriteStream(path)
     let size = 0
     try {
       if (body) {
-        for await (const chunk of Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+        for await (const chunk of body) {
           size += chunk.length
-          if (size > (length ?? max)) throw new HttpError(400, 'length_mismatch', `The body is larger than the ${length ?? max} bytes this URL was signed for.`)
+          if (size > (length ?? max)) throw new HttpError(length === undefined ? 413 : 400, length === undefined ? 'file_too_large' : 'length_mismatch', `The body is larger than the ${length ?? max} bytes this URL allows.`)
           hash.update(chunk)
           if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
         }
@@ -139,59 +152,64 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     }
   }
 
+  const webBody = (request: Request) => (request.body ? Readable.fromWeb(request.body as import('node:stream/web').ReadableStream<Uint8Array>) : null)
+
   async function putPart(request: Request, url: URL): Promise<Response> {
-    const t = verifyToken<PartToken>(secret, url.searchParams.get('t') ?? '', 'part URL')
-    if (t.e < now()) throw new HttpError(403, 'expired', 'This part URL has expired; ask for a new one.')
-    const dir = uploadDir(t.u)
+    const t = verifyToken<PartToken>(secret, 'part', tokenOf(url), 'part URL')
+    const dir = uploadDir(t.uploadId)
     await stat(join(dir, 'upload.json')).catch(() => {
       throw notFound('upload_not_found', 'The multipart upload was completed or aborted.')
     })
-    const tmp = join(dir, `${t.n}.${randomBytes(6).toString('hex')}.tmp`)
-    const { md5 } = await writeBody(request.body, tmp, t.l, 5 * 1024 ** 3)
-    for (const [n, p] of await partFiles(t.u)) if (n === t.n) await rm(p.file, { force: true })
-    await rename(tmp, join(dir, `${t.n}.${md5}.part`))
+    const tmp = join(dir, `${t.partNumber}.${randomBytes(6).toString('hex')}.tmp`)
+    const { md5 } = await writeBody(webBody(request), tmp, t.length, t.maxLength)
+    for (const [n, p] of await partFiles(t.uploadId)) if (n === t.partNumber) await rm(p.file, { force: true })
+    await rename(tmp, join(dir, `${t.partNumber}.${md5}.part`))
     return new Response(null, { status: 200, headers: { etag: `"${md5}"` } })
   }
 
   async function putObject(request: Request, url: URL): Promise<Response> {
-    const t = verifyToken<PutToken>(secret, url.searchParams.get('t') ?? '', 'upload URL')
-    if (t.e < now()) throw new HttpError(403, 'expired', 'This upload URL has expired; ask for a new one.')
-    if ((request.headers.get('content-type') ?? '') !== t.t) throw new HttpError(403, 'type_mismatch', `This URL was signed for Content-Type ${t.t}.`)
-    const etag = await commit(t.k, { type: t.t, metadata: t.m }, async (tmp) => (await writeBody(request.body, tmp, t.l, t.l)).md5)
+    const t = verifyToken<PutToken>(secret, 'put', tokenOf(url), 'upload URL')
+    if ((request.headers.get('content-type') ?? '') !== t.type) throw new HttpError(403, 'type_mismatch', `This URL was signed for Content-Type ${t.type}.`)
+    const etag = await commit(t.key, { type: t.type, metadata: t.metadata }, async (tmp) => (await writeBody(webBody(request), tmp, t.length, t.length)).md5)
     return new Response(null, { status: 200, headers: { etag: `"${etag}"` } })
   }
 
-  async function postObject(request: Request, url: URL): Promise<Response> {
+  /** A form upload, streamed to disk, answered as S3 answers one (`success_action_status` 200, 201 or the default 204). */
+  async function postObject(request: Request, url: URL, ctx: StorageContext): Promise<Response> {
     // The token rides in the URL so the size limit is known before the body is read.
-    const t = verifyToken<PostToken>(secret, url.searchParams.get('t') ?? '', 'upload form')
-    if (t.e < now()) throw new HttpError(403, 'expired', 'This upload form has expired; ask for a new one.')
+    const t = verifyToken<FormToken>(secret, 'form', tokenOf(url), 'upload form')
     const length = Number(request.headers.get('content-length'))
     if (!Number.isFinite(length) || length <= 0) throw new HttpError(411, 'length_required', 'A form upload needs a Content-Length.')
-    if (length > t.max + FORM_OVERHEAD) throw new HttpError(413, 'file_too_large', `The form is larger than the ${t.max} bytes this upload allows.`)
-    let form: FormData
-    try {
-      form = await request.formData()
-    } catch {
-      throw badRequest('invalid_form', 'The body is not a multipart/form-data upload.')
-    }
-    if (form.get('key') !== t.k) throw new HttpError(403, 'invalid_token', 'The key field does not match the signed key.')
-    const file = form.get('file')
-    if (!(file instanceof Blob)) throw badRequest('invalid_form', 'The form has no "file" field.')
-    if (file.size > t.max && t.min !== t.max) throw new HttpError(413, 'file_too_large', `The file is ${file.size} bytes; this form allows at most ${t.max}.`)
-    if (file.size < t.min || file.size > t.max) {
-      const allowed = t.min === t.max ? `exactly ${t.min}` : `${t.min} to ${t.max}`
-      throw new HttpError(400, 'length_mismatch', `The file is ${file.size} bytes; this form allows ${allowed}.`)
-    }
-    const etag = await commit(t.k, { type: t.t, metadata: t.m }, async (tmp) => (await writeBody(file.stream(), tmp, file.size, file.size)).md5)
-    return new Response(null, { status: 204, headers: { etag: `"${etag}"` } })
+    if (length > t.maxSize + FORM_OVERHEAD) throw new HttpError(413, 'file_too_large', `The form is larger than the ${t.maxSize} bytes this upload allows.`)
+    let status = 204
+    const etag = await streamForm(request, async (fields, file) => {
+      if (fields.key !== t.key) throw new HttpError(403, 'invalid_token', 'The key field does not match the signed key.')
+      if (fields.success_action_status === '200' || fields.success_action_status === '201') status = Number(fields.success_action_status)
+      return commit(t.key, { type: t.type, metadata: t.metadata }, async (tmp) => {
+        const exact = t.minSize === t.maxSize ? t.maxSize : undefined
+        const { md5, size } = await writeBody(file, tmp, exact, t.maxSize)
+        if (size < t.minSize || size > t.maxSize) {
+          const allowed = t.minSize === t.maxSize ? `exactly ${t.minSize}` : `${t.minSize} to ${t.maxSize}`
+          throw new HttpError(400, 'length_mismatch', `The file is ${size} bytes; this form allows ${allowed}.`)
+        }
+        return md5
+      })
+    })
+    const location = await storage.readUrl(t.key, ctx.readExpiresIn, ctx)
+    const headers = { etag: `"${etag}"`, location }
+    if (status !== 201) return new Response(null, { status, headers })
+    const xml = (text: string) => text.replace(/[<>&'"]/g, (ch) => `&#${ch.charCodeAt(0)};`)
+    const body = `<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Location>${xml(location)}</Location><Bucket>disk</Bucket><Key>${xml(t.key)}</Key><ETag>"${etag}"</ETag></PostResponse>`
+    return new Response(body, { status, headers: { ...headers, 'content-type': 'application/xml' } })
   }
 
-  async function getObject(request: Request, url: URL): Promise<Response> {
-    const t = verifyToken<ReadToken>(secret, url.searchParams.get('t') ?? '', 'read URL')
-    if (t.e < now()) throw new HttpError(403, 'expired', 'This read URL has expired.')
-    const object = await storage.head(t.k)
+  /** Serves an object for a read token; `pathKey`, when the URL names the key too, must be the token's. */
+  async function getObject(request: Request, token: string | null, pathKey?: string): Promise<Response> {
+    const t = verifyToken<ReadToken>(secret, 'read', token, 'read URL')
+    if (pathKey !== undefined && pathKey !== t.key) throw new HttpError(403, 'invalid_token', 'This read URL is for another key.')
+    const object = await storage.head(t.key)
     if (!object) throw notFound('not_found', 'No object with that key exists.')
-    const name = originalName(object.metadata, t.k)
+    const name = originalName(object.metadata, t.key)
     const inline = /^(image\/(png|jpeg|gif|webp|avif)|video\/|audio\/|application\/pdf|text\/plain)/.test(object.type)
     const headers = {
       'content-type': object.type,
@@ -212,7 +230,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     const partial: Record<string, string> = range ? { 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${object.size}` } : {}
     const all = { ...headers, 'accept-ranges': 'bytes', ...partial }
     if (request.method === 'HEAD') return new Response(null, { status, headers: all })
-    const stream = Readable.toWeb(createReadStream(inside(objects, t.k), range ?? {})) as ReadableStream<Uint8Array>
+    const stream = Readable.toWeb(createReadStream(inside(objects, t.key), range ?? {})) as ReadableStream<Uint8Array>
     return new Response(stream, { status, headers: all })
   }
 
@@ -220,13 +238,17 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     name: 'disk',
 
     async presignPost(object, { minSize, maxSize }, expiresIn, ctx) {
-      const token = signToken(secret, { k: object.key, t: object.type, m: object.metadata, min: minSize, max: maxSize, e: now() + expiresIn } satisfies PostToken)
-      return { url: `${ctx.baseUrl}/disk/post?t=${token}`, fields: { key: object.key } }
+      inside(objects, object.key)
+      const token = signToken(secret, 'form', { key: object.key, type: object.type, metadata: object.metadata, minSize, maxSize } satisfies FormToken, expiresIn)
+      // Stock clients take `{action without query}/{key}` as the file's location (as on S3): the action's
+      // path carries a read token, so that location serves the file (see handle()).
+      const read = signToken(secret, 'read', { key: object.key } satisfies ReadToken, ctx.readExpiresIn)
+      return { url: `${ctx.baseUrl}/disk/post/${read}?t=${token}`, fields: { key: object.key } }
     },
 
     async presignPut(object, contentLength, expiresIn, ctx) {
       inside(objects, object.key)
-      const token = signToken(secret, { k: object.key, t: object.type, m: object.metadata, l: contentLength, e: now() + expiresIn } satisfies PutToken)
+      const token = signToken(secret, 'put', { key: object.key, type: object.type, metadata: object.metadata, length: contentLength } satisfies PutToken, expiresIn)
       return { url: `${ctx.baseUrl}/disk/put?t=${token}`, headers: { 'content-type': object.type } }
     },
 
@@ -238,10 +260,10 @@ export function diskStorage(options: DiskStorageOptions): Storage {
       return { uploadId }
     },
 
-    async presignPart({ key, uploadId, partNumber, contentLength }, expiresIn, ctx) {
+    async presignPart({ key, uploadId, partNumber, contentLength, maxLength }, expiresIn, ctx) {
       await readUpload(uploadId, key)
-      const token = signToken(secret, { u: uploadId, n: assertPartNumber(partNumber), l: contentLength, e: now() + expiresIn } satisfies PartToken)
-      return `${ctx.baseUrl}/disk/part?t=${token}`
+      const part: PartToken = { uploadId, partNumber: assertPartNumber(partNumber), length: contentLength, maxLength: Math.min(maxLength ?? MAX_PART_SIZE, MAX_PART_SIZE) }
+      return `${ctx.baseUrl}/disk/part?t=${signToken(secret, 'part', part, expiresIn)}`
     },
 
     async listParts(key, uploadId) {
@@ -302,16 +324,19 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     },
 
     async readUrl(key, expiresIn, ctx) {
-      return `${ctx.baseUrl}/disk/object?t=${signToken(secret, { k: key, e: now() + expiresIn } satisfies ReadToken)}`
+      return `${ctx.baseUrl}/disk/object?t=${signToken(secret, 'read', { key } satisfies ReadToken, expiresIn)}`
     },
 
-    async handle(request, path) {
+    async handle(request, path, ctx) {
       const url = new URL(request.url)
+      const read = request.method === 'GET' || request.method === 'HEAD'
       if (path === '/part' && request.method === 'PUT') return putPart(request, url)
-      if (path === '/post' && request.method === 'POST') return postObject(request, url)
       if (path === '/put' && request.method === 'PUT') return putObject(request, url)
-      if (path === '/object' && (request.method === 'GET' || request.method === 'HEAD')) return getObject(request, url)
-      throw notFound('not_found', `No route ${request.method} ${path} in disk storage.`)
+      if (path === '/object' && read) return getObject(request, tokenOf(url))
+      const post = /^\/post\/([^/]+)(?:\/(.+))?$/.exec(path)
+      if (post && !post[2] && request.method === 'POST') return postObject(request, url, ctx)
+      if (post?.[2] && read) return getObject(request, post[1], decodeKey(post[2]))
+      throw notFound('not_found', `No route ${request.method} ${path.slice(0, 200)} in disk storage.`)
     },
   }
   return storage

@@ -2,6 +2,8 @@
 export interface StorageContext {
   /** Absolute URL of the handler's base path, e.g. `https://app.example/api/uploads`. */
   baseUrl: string
+  /** Lifetime of read URLs, in seconds, for storages that hand one out with an upload (disk's form uploads). */
+  readExpiresIn: number
 }
 
 export interface StoredObject {
@@ -41,9 +43,13 @@ export interface Storage {
   /** A URL for a single PUT of exactly `contentLength` bytes, and the headers the PUT must send. */
   presignPut(object: NewObject, contentLength: number, expiresIn: number, ctx: StorageContext): Promise<{ url: string; headers: Record<string, string> }>
   createMultipart(object: NewObject): Promise<{ uploadId: string }>
-  /** A URL to PUT one part to; when `contentLength` is given, a body of any other length is refused. */
+  /**
+   * A URL to PUT one part to; when `contentLength` is given, a body of any other length is refused.
+   * `maxLength` bounds a part whose length is not known, where the storage can enforce it (disk can;
+   * S3 cannot, so the handler measures the parts before it completes).
+   */
   presignPart(
-    part: { key: string; uploadId: string; partNumber: number; contentLength?: number },
+    part: { key: string; uploadId: string; partNumber: number; contentLength?: number; maxLength?: number },
     expiresIn: number,
     ctx: StorageContext,
   ): Promise<string>
