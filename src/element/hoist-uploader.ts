@@ -1,4 +1,3 @@
-import type Uppy from '@uppy/core'
 import { ReactiveElement, type PropertyDeclaration } from '@lit/reactive-element'
 import { property, state } from '@lit/reactive-element/decorators.js'
 import { parseSize } from '../shared/sizes.js'
@@ -7,8 +6,7 @@ import { styles } from './hoist-uploader.styles.js'
 import { FormController } from './form-controller.js'
 import { directionOf, type UppyLocale } from './locales.js'
 import { UppyController, type UploaderConfig } from './uppy-controller.js'
-import type { TransportName } from './transport.js'
-import type { HeadersOption } from '../transport/index.js'
+import type { HeadersOption, HoistUppy, TransportName } from './types.js'
 
 /** Bytes from a number or a size string (`5MB`, `2GiB`); logs and ignores what is not a size. */
 function bytes(value: number | string | null | undefined): number | undefined {
@@ -159,8 +157,11 @@ export class HoistUploader extends ReactiveElement {
   })
   readonly #form = new FormController(this, () => this.uppy?.getFiles() ?? [])
 
-  /** The Uppy instance behind the widget; `undefined` while disconnected. */
-  get uppy(): Uppy | undefined {
+  /**
+   * The Uppy instance behind the widget; `undefined` while disconnected. Typed as a small `UppyHandle`
+   * unless the page imports `hoist-uploader/uppy`, which types it as Uppy's own `Uppy`.
+   */
+  get uppy(): HoistUppy | undefined {
     return this.#controller.uppy
   }
 

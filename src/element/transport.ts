@@ -1,9 +1,10 @@
 import type Uppy from '@uppy/core'
 import { HoistTransport, partSizeFor, type HeadersOption } from '../transport/index.js'
+import type { TransportName } from './types.js'
 
 export const TRANSPORT_ID = 'HoistTransport'
 
-export type TransportName = 'hoist' | 'uppy-aws-s3'
+export type { TransportName }
 
 export interface TransportOptions {
   transport: TransportName
