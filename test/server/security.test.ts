@@ -100,6 +100,21 @@ describe('reads never write, and users keep to their own keys', () => {
     }
     assert.notEqual(await env.storage.head(key), null)
   })
+  it("a user who picks another user's hashed key segment as their id does not share that user's area", async () => {
+    who = 'a/b'
+    const { key } = await storedFile()
+    try {
+      const segment = key.split('/')[1]
+      assert.match(segment, /^h-[0-9a-f]{32}$/)
+      who = segment
+      const r = await call(handler, 'GET', `/object${q({ key })}`)
+      assert.equal(r.status, 403)
+      assert.equal(r.json.error.code, 'key_not_allowed')
+    } finally {
+      who = 'alice'
+    }
+    assert.notEqual(await env.storage.head(key), null)
+  })
   it('a finish token finishes only its own key, for its own user', async () => {
     const single = (await call(handler, 'GET', `/s3/params${q({ filename: 'd.txt', type: 'text/plain', method: 'PUT', 'metadata[declaredSize]': '2' })}`)).json
     await handler(new Request(single.url, { method: 'PUT', body: new Uint8Array(2), headers: { 'content-type': 'text/plain' } }))
