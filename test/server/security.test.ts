@@ -156,6 +156,13 @@ describe('bad input gets a 4xx, never a 500', () => {
     const info = (await call(handler, 'GET', `/object${q({ key: params.fields.key })}`)).json
     assert.equal((await handler(new Request(info.url, { headers: { range: 'bytes=-5' } }))).status, 416)
   })
+  it('a range outside the file is a JSON error, with the file size in Content-Range', async () => {
+    const { readUrl } = await storedFile()
+    const r = await handler(new Request(readUrl, { headers: { range: 'bytes=1-0' } }))
+    assert.equal(r.status, 416)
+    assert.equal(r.headers.get('content-range'), 'bytes */5')
+    assert.equal((await r.json()).error.code, 'range_not_satisfiable')
+  })
 })
 
 /** A body that counts how much of it was read. */
