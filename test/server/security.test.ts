@@ -5,7 +5,7 @@ import { after, describe, it } from 'node:test'
 import { createUploadHandler, diskStorage } from '../../src/server/index.js'
 import { setClientAddress } from '../../src/server/client-address.js'
 import { rateLimiter } from '../../src/server/rate-limit.js'
-import { BASE, call, createMultipart, diskHandler, later, MiB, put, q, SECRET, serializeForm } from '../helpers/server.js'
+import { BASE, call, createMultipart, diskHandler, later, MiB, postForm as sendForm, put, q, SECRET } from '../helpers/server.js'
 
 let who = 'alice'
 const env = diskHandler({ maxFileSize: '10MiB', authorize: () => ({ id: who }) })
@@ -15,12 +15,7 @@ after(env.cleanup)
 const token = (url: string) => new URL(url).searchParams.get('t')!
 const disk = (path: string, t: string) => `${BASE}/disk/${path}?t=${t}`
 
-async function postForm(url: string, fields: Record<string, string>, bytes: Uint8Array) {
-  const form = new FormData()
-  for (const [k, v] of Object.entries(fields)) form.set(k, v)
-  form.set('file', new Blob([bytes as BlobPart]))
-  return handler(new Request(url, { method: 'POST', ...(await serializeForm(form)) }))
-}
+const postForm = (url: string, fields: Record<string, string>, bytes: Uint8Array) => sendForm(handler, url, fields, bytes)
 
 /** A stored 5-byte file: its key, read URL and a fresh form URL for the same key. */
 async function storedFile() {
