@@ -6,9 +6,8 @@ import { createUploadHandler, diskStorage, type UploadHandlerOptions } from '../
 export const SECRET = 'test-secret-0123456789abcdef'
 export const BASE = 'http://app.test/api/uploads'
 
-/** A handler on disk storage in a fresh temp folder; `cleanup()` removes it. */
-export function diskHandler(overrides: Partial<UploadHandlerOptions<{ id: string }>> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'hoist-test-'))
+/** A handler on disk storage in `dir` (default: a fresh temp folder); `cleanup()` removes it. */
+export function diskHandler(overrides: Partial<UploadHandlerOptions<{ id: string }>> = {}, dir = mkdtempSync(join(tmpdir(), 'hoist-test-'))) {
   const storage = diskStorage({ dir, secret: SECRET })
   const handler = createUploadHandler<{ id: string }>({
     storage,
@@ -33,7 +32,11 @@ export async function call(handler: Handler, method: string, path: string, body?
     }
   }
   const url = path.startsWith('http') ? path : `${BASE}${path}`
-  const response = await handler(new Request(url, init))
+  return answer(await handler(new Request(url, init)))
+}
+
+/** A response read whole: its status, reason phrase, headers, text and, when it is JSON, the parsed body. */
+export async function answer(response: Response) {
   const text = await response.text()
   let json: any = null
   try {
@@ -76,4 +79,12 @@ export async function serializeForm(form: FormData) {
   const encoded = new Response(form)
   const body = new Uint8Array(await encoded.arrayBuffer())
   return { body, headers: { 'content-type': encoded.headers.get('content-type')!, 'content-length': String(body.length) } }
+}
+
+/** POSTs a form upload (`fields`, then the file) to a signed form URL through the handler. */
+export async function postForm(handler: Handler, url: string, fields: Record<string, string>, bytes: Uint8Array) {
+  const form = new FormData()
+  for (const [k, v] of Object.entries(fields)) form.set(k, v)
+  form.set('file', new Blob([bytes as BlobPart]))
+  return handler(new Request(url, { method: 'POST', ...(await serializeForm(form)) }))
 }

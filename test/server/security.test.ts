@@ -5,7 +5,7 @@ import { after, describe, it } from 'node:test'
 import { createUploadHandler, diskStorage } from '../../src/server/index.js'
 import { setClientAddress } from '../../src/server/client-address.js'
 import { rateLimiter } from '../../src/server/rate-limit.js'
-import { BASE, call, createMultipart, diskHandler, later, MiB, put, q, SECRET, serializeForm } from '../helpers/server.js'
+import { BASE, call, createMultipart, diskHandler, later, MiB, postForm as sendForm, put, q, SECRET } from '../helpers/server.js'
 
 let who = 'alice'
 const env = diskHandler({ maxFileSize: '10MiB', authorize: () => ({ id: who }) })
@@ -15,12 +15,7 @@ after(env.cleanup)
 const token = (url: string) => new URL(url).searchParams.get('t')!
 const disk = (path: string, t: string) => `${BASE}/disk/${path}?t=${t}`
 
-async function postForm(url: string, fields: Record<string, string>, bytes: Uint8Array) {
-  const form = new FormData()
-  for (const [k, v] of Object.entries(fields)) form.set(k, v)
-  form.set('file', new Blob([bytes as BlobPart]))
-  return handler(new Request(url, { method: 'POST', ...(await serializeForm(form)) }))
-}
+const postForm = (url: string, fields: Record<string, string>, bytes: Uint8Array) => sendForm(handler, url, fields, bytes)
 
 /** A stored 5-byte file: its key, read URL and a fresh form URL for the same key. */
 async function storedFile() {
@@ -100,6 +95,21 @@ describe('reads never write, and users keep to their own keys', () => {
     }
     assert.notEqual(await env.storage.head(key), null)
   })
+  it("a user who picks another user's hashed key segment as their id does not share that user's area", async () => {
+    who = 'a/b'
+    const { key } = await storedFile()
+    try {
+      const segment = key.split('/')[1]
+      assert.match(segment, /^h-[0-9a-f]{32}$/)
+      who = segment
+      const r = await call(handler, 'GET', `/object${q({ key })}`)
+      assert.equal(r.status, 403)
+      assert.equal(r.json.error.code, 'key_not_allowed')
+    } finally {
+      who = 'alice'
+    }
+    assert.notEqual(await env.storage.head(key), null)
+  })
   it('a finish token finishes only its own key, for its own user', async () => {
     const single = (await call(handler, 'GET', `/s3/params${q({ filename: 'd.txt', type: 'text/plain', method: 'PUT', 'metadata[declaredSize]': '2' })}`)).json
     await handler(new Request(single.url, { method: 'PUT', body: new Uint8Array(2), headers: { 'content-type': 'text/plain' } }))
@@ -140,6 +150,13 @@ describe('bad input gets a 4xx, never a 500', () => {
     assert.equal((await postForm(params.url, params.fields, new Uint8Array(0))).status, 204)
     const info = (await call(handler, 'GET', `/object${q({ key: params.fields.key })}`)).json
     assert.equal((await handler(new Request(info.url, { headers: { range: 'bytes=-5' } }))).status, 416)
+  })
+  it('a range outside the file is a JSON error, with the file size in Content-Range', async () => {
+    const { readUrl } = await storedFile()
+    const r = await handler(new Request(readUrl, { headers: { range: 'bytes=1-0' } }))
+    assert.equal(r.status, 416)
+    assert.equal(r.headers.get('content-range'), 'bytes */5')
+    assert.equal((await r.json()).error.code, 'range_not_satisfiable')
   })
 })
 

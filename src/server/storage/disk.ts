@@ -224,7 +224,8 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     }
     const range = byteRange(request.headers.get('range'), object.size)
     if (range === 'unsatisfiable') {
-      return new Response(null, { status: 416, headers: { 'content-range': `bytes */${object.size}`, 'accept-ranges': 'bytes' } })
+      const headers = { 'content-range': `bytes */${object.size}`, 'accept-ranges': 'bytes' }
+      throw new HttpError(416, 'range_not_satisfiable', `The requested range is outside the file, which is ${object.size} bytes.`, headers)
     }
     const status = range ? 206 : 200
     const partial: Record<string, string> = range ? { 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${object.size}` } : {}
