@@ -22,6 +22,10 @@ export function freePort(): Promise<number> {
 export interface Running {
   url: string
   dir: string
+  /** The server's process id (its memory can be read in /proc). */
+  pid: number
+  /** Ends the process with SIGKILL, as a crash would, and leaves `dir` as it is. */
+  kill: () => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -46,12 +50,18 @@ export async function spawnServer(cmd: string, args: string[], env: Record<strin
     })
   })
   child.removeAllListeners('exit')
+  const exited = new Promise((r) => child.once('exit', r))
   return {
     url,
     dir,
+    pid: child.pid!,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGKILL')
+      await exited
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r))
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM')
         await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
         child.kill('SIGKILL')
@@ -71,11 +81,14 @@ export async function startDemo(s3?: { bucket: string; endpoint?: string }, extr
   return spawnServer('node', ['--import', 'tsx', 'demo/server.ts'], env, /Demo: http:\/\/localhost:\d+/, dir, `http://127.0.0.1:${port}`)
 }
 
-/** `npx hoist-uploader serve` (the built CLI). */
-export async function startCli(args: string[], s3?: { bucket: string }): Promise<Running> {
+/**
+ * `npx hoist-uploader serve` (the built CLI). `dir` is its disk storage folder (default: a new temp
+ * folder), so a restarted server can find what a killed one left; `stop()` removes it either way.
+ */
+export async function startCli(args: string[], s3?: { bucket: string }, opts: { dir?: string; env?: Record<string, string> } = {}): Promise<Running> {
   const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'hoist-cli-'))
-  const env: Record<string, string> = s3 ? { S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: 'true' } : { S3_BUCKET: '' }
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hoist-cli-'))
+  const env: Record<string, string> = { ...(s3 ? { S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: 'true' } : { S3_BUCKET: '' }), ...opts.env }
   return spawnServer('node', ['bin/hoist-uploader.js', 'serve', '--port', String(port), '--dir', dir, ...args], env, /Hoist upload server: /, dir, `http://127.0.0.1:${port}`)
 }
 
