@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -124,3 +124,8 @@ export async function startSite(html: string, script: (path: string) => string |
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() }
 }
+
+const cdnDir = new URL('../../dist/cdn', import.meta.url).pathname
+/** `startSite`'s scripts for a page that loads the one-file build as a CDN serves it: dist/cdn's entry file and its chunks. */
+export const cdnBuild = (path: string): Buffer | undefined =>
+  path === '/hoist-uploader.js' || (path.startsWith('/chunks/') && !path.includes('..')) ? readFileSync(`${cdnDir}${path}`) : undefined

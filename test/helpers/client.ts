@@ -10,7 +10,7 @@ const TYPE = 'application/octet-stream'
 export const endpointClient = (endpoint: string) => new Backend({ endpoint, retry: { retries: 0, baseDelay: 0, maxDelay: 0 } })
 
 /** How each request of an upload is run: the load bench times, counts and retries them; tests run them once. */
-export type Step = <T>(kind: 'sign' | 'put' | 'complete', run: () => Promise<T>) => Promise<T>
+export type Step = <T>(kind: 'sign' | 'put' | 'complete' | 'read', run: () => Promise<T>) => Promise<T>
 const once: Step = (_kind, run) => run()
 
 /** PUTs `body` to a signed URL; resolves with the ETag, or throws the TransportError the browser's transport would. */
@@ -33,7 +33,7 @@ export async function putBytes(url: string, body: Uint8Array, headers: Record<st
 export async function uploadSingle(b: Backend, name: string, bytes: Uint8Array, step: Step = once): Promise<string> {
   const target = await step('sign', () => b.params(name, TYPE, { declaredSize: bytes.length }))
   await step('put', () => putBytes(target.url, bytes, target.headers))
-  if (!(await step('complete', () => b.stored(target.key, bytes.length)))) throw new Error(`${name}: stored nothing under ${target.key}`)
+  if (!(await step('read', () => b.stored(target.key, bytes.length)))) throw new Error(`${name}: stored nothing under ${target.key}`)
   return target.key
 }
 
