@@ -49,13 +49,15 @@ export function loadReport(r: LoadResult, written: string): string {
   const mb = (n: number) => `${(n / MiB).toFixed(0)} MiB`
   const ms = (xs: number[]) => `${percentile(xs, 0.5).toFixed(1)} / ${percentile(xs, 0.99).toFixed(1)} ms over ${xs.length} calls`
   const retried = Object.entries(r.retries).map(([why, n]) => `${n} × ${why}`).join(', ') || 'none'
-  const latency = { sign: 'Signing', complete: 'Complete', read: 'Read-back (`GET /object`)' } as const
+  const latency = { sign: 'Signing', complete: 'Complete and finish', read: 'Read-back (`GET /object`)' } as const
   const rows = [
     ['Files stored, byte-identical (sha256 of what RGW holds)', `${r.files - r.mismatched.length} of ${LOAD.small + LOAD.big + r.pageFiles}${r.mismatched.length ? ` (**${r.mismatched.length} differ**)` : ''}`],
     ['Errors other than retried ones', r.errors.length ? `**${r.errors.length}**: ${r.errors.slice(0, 5).join('; ')}` : '0'],
     ['Files per second', (r.files / r.seconds).toFixed(1)],
     ['Throughput', `${(r.bytes / r.seconds / 1e6).toFixed(1)} MB/s (${mb(r.bytes)} in ${r.seconds.toFixed(1)} s)`],
-    ...Object.entries(latency).map(([route, name]) => [`${name} latency at the proxy, p50 / p99`, ms(r.proxy.latency[route as keyof typeof latency])]),
+    ...Object.entries(latency)
+      .filter(([route]) => r.proxy.latency[route as keyof typeof latency].length > 0)
+      .map(([route, name]) => [`${name} latency at the proxy, p50 / p99`, ms(r.proxy.latency[route as keyof typeof latency])]),
     ['Signing latency at the Node clients, p50 / p99 (their own queueing included)', ms(r.signMs)],
     ['Instance killed (SIGKILL)', `at ${r.killedAt.seconds.toFixed(1)} s, ${r.killedAt.files} files in, ${r.killedAt.pagesUploading} of ${LOAD.pages} pages uploading`],
     ["Node clients' retries", retried],
@@ -68,7 +70,7 @@ export function loadReport(r: LoadResult, written: string): string {
   return `## Load and failure (two instances behind a proxy, one killed)
 
 Written ${written}. ${LOAD.clients} Node clients speaking the endpoint's protocol upload ${LOAD.small} files of 4–256 KiB
-(\`GET /s3/params?method=PUT\`, the PUT, the read-back \`GET /object\`) and ${LOAD.big} of 11–21 MiB (\`POST /s3/multipart\` signing part 1,
+(\`GET /s3/params?method=PUT\`, the PUT, \`POST /finish\`) and ${LOAD.big} of 11–21 MiB (\`POST /s3/multipart\` signing part 1,
 one batch for the rest, 5 MiB PUTs, complete), while ${LOAD.pages} Chromium pages with the element (CDN build) upload
 ${LOAD.pageSmall} small files and one 12 MiB file each. All go through a round-robin proxy to two \`hoist-uploader serve\`
 instances (the built CLI, S3 storage on Ceph RGW, one \`HOIST_SECRET\`). The pages start once a quarter of the Node clients' files

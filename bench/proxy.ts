@@ -28,10 +28,10 @@ export interface ProxyStats {
   latency: Record<'sign' | 'complete' | 'read' | 'other', number[]>
 }
 
-/** Signing calls (a single PUT's params, a create that signs its first parts, a batch), completes and reads. */
+/** Signing calls (a single PUT's params, a create that signs its first parts, a batch), the calls that end an upload (complete, finish), and reads. */
 function routeOf(method: string, path: string): keyof ProxyStats['latency'] {
   if (path.endsWith('/s3/params') || path.endsWith('/batch') || (method === 'POST' && path.endsWith('/s3/multipart'))) return 'sign'
-  if (path.endsWith('/complete')) return 'complete'
+  if (path.endsWith('/complete') || path.endsWith('/finish')) return 'complete'
   return path.endsWith('/object') ? 'read' : 'other'
 }
 

@@ -29,11 +29,13 @@ export async function putBytes(url: string, body: Uint8Array, headers: Record<st
   throw new TransportError(code, message, { status: r.status, retryable: retryableStatus(r.status) })
 }
 
-/** One signed PUT (GET /s3/params?method=PUT), then the read-back the element makes; returns the key. */
+/** One signed PUT (GET /s3/params?method=PUT), then, as the transport does, POST /finish with its token (or the read-back); returns the key. */
 export async function uploadSingle(b: Backend, name: string, bytes: Uint8Array, step: Step = once): Promise<string> {
   const target = await step('sign', () => b.params(name, TYPE, { declaredSize: bytes.length }))
   await step('put', () => putBytes(target.url, bytes, target.headers))
-  if (!(await step('read', () => b.stored(target.key, bytes.length)))) throw new Error(`${name}: stored nothing under ${target.key}`)
+  const token = target.token
+  const info = await (token ? step('complete', () => b.finish(token)) : step('read', () => b.info(target.key, bytes.length)))
+  if (info.size !== bytes.length) throw new Error(`${name}: ${info.size} bytes stored under ${target.key}, ${bytes.length} sent`)
   return target.key
 }
 
