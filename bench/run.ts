@@ -1,8 +1,10 @@
 // `npm run bench`: bundle size, then transfer benchmarks in Chromium against a throwaway Ceph RGW.
 // Writes bench/RESULTS.md. BENCH_RUNS (default 3) sets the rounds; the far-link runs (bench/wan.ts) need
-// root; BENCH_WAN=0 leaves them out and BENCH_WAN_MIB (default 1024) sets their file size.
+// root; BENCH_WAN=0 leaves them out and BENCH_WAN_MIB (default 1024) sets their file size. BENCH_TRANSFER=0
+// leaves out the loopback transfer, heap and 1,000-file runs; BENCH_LOAD=0 the load and failure run
+// (bench/load.ts). A section left out keeps what RESULTS.md said before.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, type Running } from '../test/helpers/app.js'
@@ -12,6 +14,8 @@ import { measure, report } from './size.mjs'
 import { compare, makeScenario, mbps, median, MODES, openPage, type ScenarioResult, withRgw } from './transfer.js'
 import type { Browser } from 'playwright-core'
 import { LINKS, overLink } from './wan.js'
+import { runLoad } from './load.js'
+import { loadPassed, loadReport } from './load-report.js'
 
 const MiB = 1024 * 1024
 const root = new URL('..', import.meta.url).pathname
@@ -94,6 +98,15 @@ function target(name: string, value: number, goal: number, why: string, kind: 'a
   return { name, met, why, short, row: `| ${name} | ${fmt(value)} | ${kind} ${fmt(goal)} | ${met ? 'met' : '**missed**'} |` }
 }
 
+const resultsFile = new URL('RESULTS.md', import.meta.url)
+
+/** The `## ` sections of the current RESULTS.md whose headings start with one of `names`, for sections this run leaves out. */
+function kept(...names: string[]): string {
+  const old = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : ''
+  const sections = old.split(/^(?=## )/m).filter((s) => names.some((n) => s.startsWith(`## ${n}`)))
+  return sections.length ? sections.map((s) => s.trimEnd()).join('\n\n') + '\n' : `## ${names[0]}\n\nNot run yet.\n`
+}
+
 function table(results: ScenarioResult[], ceilingLabel: string): string {
   const rows = results.map((r) => {
     const [h, u, raw] = MODES.map((m) => mbps(r, m))
@@ -110,10 +123,12 @@ const dir = mkdtempSync(join(tmpdir(), 'hoist-bench-'))
 const browser = await launchChromium()
 try {
   const size = await measure()
-  const scenarios = [makeScenario(dir, '1 × 256 MiB', 1, 256 * MiB), makeScenario(dir, '20 × 8 MiB', 20, 8 * MiB), makeScenario(dir, '200 × 64 KiB', 200, 64 * 1024)]
+  const transferOn = process.env.BENCH_TRANSFER !== '0'
   const wanOn = process.env.BENCH_WAN !== '0'
+  const loadOn = process.env.BENCH_LOAD !== '0'
   const wanSize = Number(process.env.BENCH_WAN_MIB ?? 1024) * MiB
-  const out = await withRgw(async (app, cleanup) => {
+  const scenarios = transferOn ? [makeScenario(dir, '1 × 256 MiB', 1, 256 * MiB), makeScenario(dir, '20 × 8 MiB', 20, 8 * MiB), makeScenario(dir, '200 × 64 KiB', 200, 64 * 1024)] : []
+  const out = !transferOn ? undefined : await withRgw(async (app, cleanup) => {
     const loopback: ScenarioResult[] = []
     for (const s of scenarios) {
       log(`loopback: ${s.name}`)
@@ -139,26 +154,35 @@ try {
     }
   }
 
+  let load: Awaited<ReturnType<typeof runLoad>> | undefined
+  if (loadOn) {
+    // The load run starts the built CLI and pages on the CDN build: build what is being measured.
+    const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' })
+    if (built.status !== 0) throw new Error('npm run build failed')
+    log('load and failure: two instances behind a proxy, one killed')
+    load = await runLoad(browser, dir)
+  }
+
   const cpus = os.cpus()
-  const growth = (out.heap.peak - out.heap.baseline) / MiB
-  const big = out.loopback[0]
-  const perGiB = (m: 'hoist' | 'uppy-aws-s3') => (median(big.runs[m].map((x) => x.requests)) * 1024 ** 3) / big.bytes
+  const written = `${new Date().toISOString()} on ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`
   const wanRows = wan.map(({ label, capacity, result }) => {
     const [h, u, raw] = MODES.map((m) => mbps(result, m))
     return `| ${label} | ${result.scenario} | ${h.toFixed(1)} | ${u.toFixed(1)} | ${raw.toFixed(1)} | ${capacity.toFixed(1)} | **${(h / capacity).toFixed(2)}** | ${(raw / capacity).toFixed(2)} | **${(h / u).toFixed(2)}×** |`
   })
-  const targets = [
-    ...out.loopback.map((r) => target(`loopback ${r.scenario}: hoist / ceiling`, mbps(r, 'hoist') / mbps(r, 'raw'), 0.95, WHY.loopback)),
-    ...wan.filter((w) => w.label.startsWith('40 ms')).flatMap(({ label, capacity, result }) => [
-      target(`${label}: hoist / link`, mbps(result, 'hoist') / capacity, 0.9, WHY.link),
-      target(`${label}: hoist / uppy-aws-s3`, mbps(result, 'hoist') / mbps(result, 'uppy-aws-s3'), 2, ''),
-    ]),
-    target('endpoint requests per GiB, hoist / uppy-aws-s3', perGiB('hoist') / perGiB('uppy-aws-s3'), 0.125, '', 'at most'),
-    target('JS heap growth over 2 GiB, MiB', growth, 64, '', 'under'),
-    target('longest task adding 1,000 files, ms', out.thousand.longest, 200, WHY.thousand, 'at most'),
-  ]
-  const md = `${report(size)}
-## Targets
+  const transferMd = (o: NonNullable<typeof out>) => {
+    const big = o.loopback[0]
+    const perGiB = (m: 'hoist' | 'uppy-aws-s3') => (median(big.runs[m].map((x) => x.requests)) * 1024 ** 3) / big.bytes
+    const targets = [
+      ...o.loopback.map((r) => target(`loopback ${r.scenario}: hoist / ceiling`, mbps(r, 'hoist') / mbps(r, 'raw'), 0.95, WHY.loopback)),
+      ...wan.filter((w) => w.label.startsWith('40 ms')).flatMap(({ label, capacity, result }) => [
+        target(`${label}: hoist / link`, mbps(result, 'hoist') / capacity, 0.9, WHY.link),
+        target(`${label}: hoist / uppy-aws-s3`, mbps(result, 'hoist') / mbps(result, 'uppy-aws-s3'), 2, ''),
+      ]),
+      target('endpoint requests per GiB, hoist / uppy-aws-s3', perGiB('hoist') / perGiB('uppy-aws-s3'), 0.125, '', 'at most'),
+      target('JS heap growth over 2 GiB, MiB', (o.heap.peak - o.heap.baseline) / MiB, 64, '', 'under'),
+      target('longest task adding 1,000 files, ms', o.thousand.longest, 200, WHY.thousand, 'at most'),
+    ]
+    return `## Targets
 
 | Measure | Measured | Target | |
 | --- | ---: | ---: | --- |
@@ -167,33 +191,42 @@ ${[...new Set(targets.filter((t) => !t.met && t.why).map((t) => t.why))].map((wh
 
 ## Transfer (Chromium → Ceph RGW on loopback)
 
-Written ${new Date().toISOString()} on ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim()}.
+Written ${written}, ${spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim()}.
 Medians of ${process.env.BENCH_RUNS ?? 3} interleaved runs, each in a fresh page; browser, RGW and the endpoint share the machine's cores, so compare ratios within a row, not across runs.
 The ceiling is the same browser PUTting the same bytes to presigned URLs (5 MiB parts for files over 5 MiB), 6 at a time, with all signing done before the clock starts.
 Widget runs are timed from \`upload()\` to \`all-complete\`, which includes signing, completing and the file-info read-back.
 
-${table(out.loopback, 'ceiling')}
+${table(o.loopback, 'ceiling')}
 
 Endpoint requests per GiB (1 × 256 MiB, scaled): hoist ${perGiB('hoist').toFixed(0)}, uppy-aws-s3 ${perGiB('uppy-aws-s3').toFixed(0)} (ratio ${(perGiB('hoist') / perGiB('uppy-aws-s3')).toFixed(3)}; target ≤ 0.125).
-
-## Far links (network namespace, \`tc tbf\` and a delaying relay)
+`
+  }
+  const wanMd = `## Far links (network namespace, \`tc tbf\` and a delaying relay)
 
 Chromium runs in its own network namespace; its uploads cross a veth pair shaped with \`tc tbf\` to the link rate,
 and every connection from the browser (to the page, the endpoint and storage) passes a relay that holds each chunk
 for half the round-trip time in each direction. The endpoint's own calls to storage are not delayed. Link capacity
 counts IP and TCP headers, so payload tops out near 0.96 of it; the ceiling column is the raw PUTs over the same link.
 
-${wanRows.length ? `| Link | Upload | hoist MB/s | uppy-aws-s3 MB/s | ceiling MB/s | link MB/s | hoist / link | ceiling / link | hoist / uppy |
+| Link | Upload | hoist MB/s | uppy-aws-s3 MB/s | ceiling MB/s | link MB/s | hoist / link | ceiling / link | hoist / uppy |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${wanRows.join('\n')}` : 'Not run (BENCH_WAN=0).'}
-
-## Memory and main thread
-
-- JS heap while uploading one 2 GiB file with the hoist transport: ${(out.heap.baseline / MiB).toFixed(1)} MiB before, ${(out.heap.peak / MiB).toFixed(1)} MiB at peak: **growth ${growth.toFixed(1)} MiB** (target < 64 MiB).
-- Adding 1,000 files at once (\`addFiles\`, the files made beforehand): longest main-thread task **${out.thousand.longest.toFixed(0)} ms** (target ≤ 200 ms), ${out.thousand.totalMs.toFixed(0)} ms until all are in and a frame is drawn.
+${wanRows.join('\n')}
 `
-  writeFileSync(new URL('RESULTS.md', import.meta.url), md)
+  const memoryMd = (o: NonNullable<typeof out>) => `## Memory and main thread
+
+- JS heap while uploading one 2 GiB file with the hoist transport: ${(o.heap.baseline / MiB).toFixed(1)} MiB before, ${(o.heap.peak / MiB).toFixed(1)} MiB at peak: **growth ${((o.heap.peak - o.heap.baseline) / MiB).toFixed(1)} MiB** (target < 64 MiB).
+- Adding 1,000 files at once (\`addFiles\`, the files made beforehand): longest main-thread task **${o.thousand.longest.toFixed(0)} ms** (target ≤ 200 ms), ${o.thousand.totalMs.toFixed(0)} ms until all are in and a frame is drawn.
+`
+  const md = [
+    report(size),
+    out ? transferMd(out) : kept('Targets', 'Transfer'),
+    wanOn ? wanMd : kept('Far links'),
+    out ? memoryMd(out) : kept('Memory and main thread'),
+    load ? loadReport(load, written) : kept('Load and failure'),
+  ].join('\n')
+  writeFileSync(resultsFile, md)
   console.log(md)
+  if (load && !loadPassed(load)) throw new Error('the load and failure run did not meet its bar (see bench/RESULTS.md)')
 } finally {
   await browser.close()
   rmSync(dir, { recursive: true, force: true })

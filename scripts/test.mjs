@@ -81,7 +81,8 @@ async function startRgw() {
   }
   const env = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)))
   console.log(`RGW up at ${env.S3_ENDPOINT} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-  return { ...env, S3_FORCE_PATH_STYLE: 'true' }
+  // HOIST_RGW_DIR lets a test restart radosgw (scripts/rgw.sh restart-rgw) under a running upload.
+  return { ...env, S3_FORCE_PATH_STYLE: 'true', HOIST_RGW_DIR: rgwDir }
 }
 
 function stopRgw() {

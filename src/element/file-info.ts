@@ -1,20 +1,13 @@
-import { endpointAuth, type HeadersOption, type StoredInfo } from '../transport/index.js'
+import { Backend, defaultRetry, type HeadersOption, type StoredInfo } from '../transport/index.js'
 import type { FileInfo } from './events.js'
 
 /**
- * Asks the server for what it stored under `key`, with the same headers and credentials as every
- * other endpoint call; the server also checks size and type and deletes violators.
+ * Asks the server for what it stored under `key`, with the same headers, credentials and retries as
+ * every other endpoint call (the file is stored by now: a lost answer is no reason to fail it); the
+ * server also checks size and type.
  */
-export async function fetchStored(endpoint: string, key: string, declaredSize: number, auth: { headers?: HeadersOption; withCredentials?: boolean } = {}): Promise<StoredInfo> {
-  const query = new URLSearchParams({ key, declaredSize: String(declaredSize) })
-  // A failed fetch rejects with a TypeError, which toErrorInfo reports as network_error.
-  const response = await fetch(`${endpoint.replace(/\/+$/, '')}/object?${query}`, await endpointAuth(auth.headers, auth.withCredentials))
-  const body = await response.json().catch(() => null)
-  if (!response.ok) {
-    const error = body?.error ?? { code: 'endpoint_error', message: `The upload endpoint answered HTTP ${response.status}.` }
-    throw Object.assign(new Error(error.message), { code: error.code })
-  }
-  return body as StoredInfo
+export function fetchStored(endpoint: string, key: string, declaredSize: number, auth: { headers?: HeadersOption; withCredentials?: boolean } = {}): Promise<StoredInfo> {
+  return new Backend({ endpoint, ...auth, retry: defaultRetry }).info(key, declaredSize)
 }
 
 /** Pixel size of an image file, or null for anything the browser cannot decode as one. */

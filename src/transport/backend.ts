@@ -100,10 +100,15 @@ export class Backend {
     return this.#call('DELETE', `/s3/multipart/${encodeURIComponent(uploadId)}`, { query: { key } })
   }
 
+  /** What the endpoint stored under `key` (GET /object), which it checks against the `size` declared. */
+  info(key: string, size: number, signal?: AbortSignal): Promise<StoredInfo> {
+    return this.#call('GET', '/object', { query: { key, declaredSize: String(size) }, signal })
+  }
+
   /** Whether `key` holds a stored file of `size` bytes (after a complete whose answer was lost). */
   async stored(key: string, size: number, signal?: AbortSignal): Promise<boolean> {
     try {
-      await this.#call('GET', '/object', { query: { key, declaredSize: String(size) }, signal })
+      await this.info(key, size, signal)
       return true
     } catch (err) {
       if (err instanceof TransportError && err.status === 404) return false

@@ -1,4 +1,5 @@
 export { HoistTransport, type HoistTransportOptions } from './plugin.js'
-export { endpointAuth, type HeadersOption, type StoredInfo } from './backend.js'
+export { Backend, endpointAuth, type HeadersOption, type StoredInfo } from './backend.js'
+export { defaultRetry } from './retry.js'
 export type { MultipartState } from './file-upload.js'
 export { partSizeFor, MIN_PART_SIZE } from '../shared/parts.js'

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { startCli, startSite, type Running, type Site } from '../helpers/app.js'
+import { cdnBuild, startCli, startSite, type Running, type Site } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
 import { storedSha, writeTestFile } from '../helpers/page.js'
 
@@ -19,7 +19,7 @@ describe('script tag: dist/cdn/hoist-uploader.js alone', () => {
 <script type="module" src="/hoist-uploader.js"></script>
 <hoist-uploader endpoint="${cli.url}"></hoist-uploader>`
     // Like a CDN: the entry file and the chunks beside it.
-    site = await startSite(html, (path) => (path === '/hoist-uploader.js' || (path.startsWith('/chunks/') && !path.includes('..')) ? readFileSync(`dist/cdn${path}`) : undefined))
+    site = await startSite(html, cdnBuild)
   })
   after(async () => {
     site?.close()

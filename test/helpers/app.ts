@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -22,6 +22,10 @@ export function freePort(): Promise<number> {
 export interface Running {
   url: string
   dir: string
+  /** The server's process id (its memory can be read in /proc). */
+  pid: number
+  /** Ends the process with SIGKILL, as a crash would, and leaves `dir` as it is. */
+  kill: () => Promise<void>
   stop: () => Promise<void>
 }
 
@@ -46,12 +50,18 @@ export async function spawnServer(cmd: string, args: string[], env: Record<strin
     })
   })
   child.removeAllListeners('exit')
+  const exited = new Promise((r) => child.once('exit', r))
   return {
     url,
     dir,
+    pid: child.pid!,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGKILL')
+      await exited
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r))
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM')
         await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
         child.kill('SIGKILL')
@@ -71,11 +81,14 @@ export async function startDemo(s3?: { bucket: string; endpoint?: string }, extr
   return spawnServer('node', ['--import', 'tsx', 'demo/server.ts'], env, /Demo: http:\/\/localhost:\d+/, dir, `http://127.0.0.1:${port}`)
 }
 
-/** `npx hoist-uploader serve` (the built CLI). */
-export async function startCli(args: string[], s3?: { bucket: string }): Promise<Running> {
+/**
+ * `npx hoist-uploader serve` (the built CLI). `dir` is its disk storage folder (default: a new temp
+ * folder), so a restarted server can find what a killed one left; `stop()` removes it either way.
+ */
+export async function startCli(args: string[], s3?: { bucket: string }, opts: { dir?: string; env?: Record<string, string> } = {}): Promise<Running> {
   const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'hoist-cli-'))
-  const env: Record<string, string> = s3 ? { S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: 'true' } : { S3_BUCKET: '' }
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'hoist-cli-'))
+  const env: Record<string, string> = { ...(s3 ? { S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: 'true' } : { S3_BUCKET: '' }), ...opts.env }
   return spawnServer('node', ['bin/hoist-uploader.js', 'serve', '--port', String(port), '--dir', dir, ...args], env, /Hoist upload server: /, dir, `http://127.0.0.1:${port}`)
 }
 
@@ -111,3 +124,8 @@ export async function startSite(html: string, script: (path: string) => string |
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, close: () => server.close() }
 }
+
+const cdnDir = new URL('../../dist/cdn', import.meta.url).pathname
+/** `startSite`'s scripts for a page that loads the one-file build as a CDN serves it: dist/cdn's entry file and its chunks. */
+export const cdnBuild = (path: string): Buffer | undefined =>
+  path === '/hoist-uploader.js' || (path.startsWith('/chunks/') && !path.includes('..')) ? readFileSync(`${cdnDir}${path}`) : undefined

@@ -80,13 +80,22 @@ export async function addJpeg(page: Page, name: string, kb = 200): Promise<{ sha
   )
 }
 
+/** Writes the test files' repeatable pattern into `chunk`, which starts `offset` bytes into its file. */
+function fillPattern(chunk: Buffer, offset: number, seed: number): Buffer {
+  for (let i = 0; i + 4 <= chunk.length; i += 512) chunk.writeUInt32LE((offset + i + seed) >>> 0, i)
+  return chunk
+}
+
+/** `size` bytes of the pattern `writeTestFile` writes, in memory. */
+export const testBytes = (size: number, seed = 1): Buffer => fillPattern(Buffer.alloc(size), 0, seed)
+
 /** Writes a file of `size` bytes (a repeatable pattern) to `path`; returns its sha256. */
 export function writeTestFile(path: string, size: number, seed = 1): string {
   const hash = createHash('sha256')
   const fd = openSync(path, 'w')
   const chunk = Buffer.alloc(1024 * 1024)
   for (let written = 0; written < size; written += chunk.length) {
-    for (let i = 0; i < chunk.length; i += 512) chunk.writeUInt32LE((written + i + seed) >>> 0, i)
+    fillPattern(chunk, written, seed)
     const n = Math.min(chunk.length, size - written)
     writeSync(fd, chunk, 0, n)
     hash.update(chunk.subarray(0, n))

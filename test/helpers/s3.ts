@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectsCommand,
+  GetObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutBucketCorsCommand,
@@ -40,6 +42,12 @@ export async function makeBucket(prefix: string, origins = ['*']) {
   )
   const storage = s3Storage({ bucket, ...s3Env() })
   return { bucket, client, storage }
+}
+
+/** The sha256 of what `bucket` stores under `key`. */
+export async function objectSha(client: S3Client, bucket: string, key: string): Promise<string> {
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+  return createHash('sha256').update(await object.Body!.transformToByteArray()).digest('hex')
 }
 
 export async function openUploads(client: S3Client, bucket: string) {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile, open } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
@@ -9,6 +10,7 @@ import { assertPartNumber } from '../policy.js'
 import { streamForm } from './form.js'
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../../shared/parts.js'
 import { assertValidKey, originalName } from '../keys.js'
+import { fsError } from './fs-errors.js'
 import { resolveSecret, signToken, verifyToken } from '../tokens.js'
 import type { NewObject, Storage, StorageContext, StoredObject, UploadedPart } from './types.js'
 
@@ -121,7 +123,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
       return etag
     } catch (err) {
       await rm(tmp, { force: true })
-      throw err
+      throw fsError(err)
     }
   }
 
@@ -129,16 +131,23 @@ export function diskStorage(options: DiskStorageOptions): Storage {
   async function writeBody(body: AsyncIterable<Uint8Array> | null, path: string, length: number | undefined, max: number): Promise<{ md5: string; size: number }> {
     const hash = createHash('md5')
     const out = createWriteStream(path)
+    // A failed write (a full disk) is answered, not left to crash the process as an unhandled 'error'.
+    let writeError: unknown
+    out.on('error', (err) => (writeError ??= err))
     let size = 0
     try {
       if (body) {
         for await (const chunk of body) {
           size += chunk.length
           if (size > (length ?? max)) throw new HttpError(length === undefined ? 413 : 400, length === undefined ? 'file_too_large' : 'length_mismatch', `The body is larger than the ${length ?? max} bytes this URL allows.`)
+          // After a failed write the rest is read and dropped: a client cut off mid-body sees a reset
+          // connection, not the answer.
+          if (writeError) continue
           hash.update(chunk)
-          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()))
+          if (!out.write(chunk)) await once(out, 'drain').catch(() => {})
         }
       }
+      if (writeError) throw writeError
       if (length !== undefined && size !== length) {
         throw new HttpError(400, 'length_mismatch', `The body is ${size} bytes; this URL was signed for exactly ${length}.`)
       }
@@ -148,7 +157,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     } catch (err) {
       out.destroy()
       await rm(path, { force: true })
-      throw err
+      throw fsError(err)
     }
   }
 
@@ -256,8 +265,8 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     async createMultipart(object) {
       inside(objects, object.key)
       const uploadId = randomBytes(16).toString('hex')
-      await mkdir(uploadDir(uploadId), { recursive: true })
-      await writeFile(join(uploadDir(uploadId), 'upload.json'), JSON.stringify(object))
+      await mkdir(uploadDir(uploadId), { recursive: true }).catch((err) => Promise.reject(fsError(err)))
+      await writeFile(join(uploadDir(uploadId), 'upload.json'), JSON.stringify(object)).catch((err) => Promise.reject(fsError(err)))
       return { uploadId }
     },
 
