@@ -149,7 +149,7 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
             if (this.uppy.getFile(file.id)) this.uppy.setFileState(file.id, { s3Multipart: state } as never)
             this.uppy.emit('hoist:multipart-state', this.uppy.getFile(file.id), state)
           },
-          onProgress: (bytesUploaded, bytesTotal) => this.#progress(file.id, bytesUploaded, bytesTotal),
+          onProgress: (bytesUploaded, bytesTotal, now) => this.#progress(file.id, bytesUploaded, bytesTotal, now),
         })
       if (file.data) upload.setData(file.data as Blob)
       this.#entries.set(file.id, { upload, settle: resolve })
