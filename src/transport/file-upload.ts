@@ -81,10 +81,10 @@ export class FileUpload {
   }
 
   async start(): Promise<UploadResult> {
-    this.#run?.abort()
-    const run = (this.#run = new AbortController())
     const data = this.#data
     if (!data) throw new TransportError('file_missing', 'The file could not be kept across the page reload; add it again to resume.')
+    this.#run?.abort()
+    const run = (this.#run = new AbortController())
     try {
       return this.#o.partSize === undefined && !this.#state ? await this.#single(data, run.signal) : await this.#multipart(data, run.signal)
     } finally {
