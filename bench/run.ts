@@ -1,6 +1,7 @@
 // `npm run bench`: bundle size, then transfer benchmarks in Chromium against a throwaway Ceph RGW.
-// Writes bench/RESULTS.md. BENCH_RUNS (default 3) sets the rounds; the far-link runs (bench/wan.ts) need
-// root; BENCH_WAN=0 leaves them out and BENCH_WAN_MIB (default 1024) sets their file size.
+// Writes bench/RESULTS.md, the cost of checking stored parts on resume (bench/verify.ts) included.
+// BENCH_RUNS (default 3) sets the rounds; the far-link runs (bench/wan.ts) need root; BENCH_WAN=0
+// leaves them out and BENCH_WAN_MIB (default 1024) sets their file size.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
@@ -12,6 +13,7 @@ import { measure, report } from './size.mjs'
 import { compare, makeScenario, mbps, median, MODES, openPage, type ScenarioResult, withRgw } from './transfer.js'
 import type { Browser } from 'playwright-core'
 import { LINKS, overLink } from './wan.js'
+import { verifyCost, verifySection } from './verify.js'
 
 const MiB = 1024 * 1024
 const root = new URL('..', import.meta.url).pathname
@@ -127,7 +129,9 @@ try {
     rmSync(big)
     log('adding 1,000 files')
     const thousand = await addThousand(browser, app)
-    return { loopback, heap, thousand }
+    log('checking the stored half of a 1 GiB file, as a resume does')
+    const verify = await verifyCost(browser, app, dir)
+    return { loopback, heap, thousand, verify }
   })
   const wan: { label: string; capacity: number; result: ScenarioResult }[] = []
   if (wanOn) {
@@ -191,7 +195,8 @@ ${wanRows.join('\n')}` : 'Not run (BENCH_WAN=0).'}
 
 - JS heap while uploading one 2 GiB file with the hoist transport: ${(out.heap.baseline / MiB).toFixed(1)} MiB before, ${(out.heap.peak / MiB).toFixed(1)} MiB at peak: **growth ${growth.toFixed(1)} MiB** (target < 64 MiB).
 - Adding 1,000 files at once (\`addFiles\`, the files made beforehand): longest main-thread task **${out.thousand.longest.toFixed(0)} ms** (target ≤ 200 ms), ${out.thousand.totalMs.toFixed(0)} ms until all are in and a frame is drawn.
-`
+
+${verifySection(out.verify)}`
   writeFileSync(new URL('RESULTS.md', import.meta.url), md)
   console.log(md)
 } finally {
