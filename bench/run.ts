@@ -1,8 +1,8 @@
 // `npm run bench`: bundle size, then transfer benchmarks in Chromium against a throwaway Ceph RGW.
 // Writes bench/RESULTS.md. BENCH_RUNS (default 3) sets the rounds; the far-link runs (bench/wan.ts) need
 // root; BENCH_WAN=0 leaves them out and BENCH_WAN_MIB (default 1024) sets their file size. BENCH_TRANSFER=0
-// leaves out the loopback transfer, heap and 1,000-file runs; BENCH_LOAD=0 the load and failure run
-// (bench/load.ts). A section left out keeps what RESULTS.md said before.
+// leaves out the loopback transfer, heap, 1,000-file and resume-check (bench/verify.ts) runs; BENCH_LOAD=0
+// the load and failure run (bench/load.ts). A section left out keeps what RESULTS.md said before.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
@@ -16,6 +16,7 @@ import type { Browser } from 'playwright-core'
 import { LINKS, overLink } from './wan.js'
 import { runLoad } from './load.js'
 import { loadPassed, loadReport } from './load-report.js'
+import { verifyCost, verifySection } from './verify.js'
 
 const MiB = 1024 * 1024
 const root = new URL('..', import.meta.url).pathname
@@ -142,7 +143,9 @@ try {
     rmSync(big)
     log('adding 1,000 files')
     const thousand = await addThousand(browser, app)
-    return { loopback, heap, thousand }
+    log('checking the stored half of a 1 GiB file, as a resume does')
+    const verify = await verifyCost(browser, app, dir)
+    return { loopback, heap, thousand, verify }
   })
   const wan: { label: string; capacity: number; result: ScenarioResult }[] = []
   if (wanOn) {
@@ -216,12 +219,13 @@ ${wanRows.join('\n')}
 
 - JS heap while uploading one 2 GiB file with the hoist transport: ${(o.heap.baseline / MiB).toFixed(1)} MiB before, ${(o.heap.peak / MiB).toFixed(1)} MiB at peak: **growth ${((o.heap.peak - o.heap.baseline) / MiB).toFixed(1)} MiB** (target < 64 MiB).
 - Adding 1,000 files at once (\`addFiles\`, the files made beforehand): longest main-thread task **${o.thousand.longest.toFixed(0)} ms** (target ≤ 200 ms), ${o.thousand.totalMs.toFixed(0)} ms until all are in and a frame is drawn.
-`
+
+${verifySection(o.verify)}`
   const md = [
     report(size),
     out ? transferMd(out) : kept('Targets', 'Transfer'),
     wanOn ? wanMd : kept('Far links'),
-    out ? memoryMd(out) : kept('Memory and main thread'),
+    out ? memoryMd(out) : kept('Memory and main thread', 'Checking stored parts on resume'),
     load ? loadReport(load, written) : kept('Load and failure'),
   ].join('\n')
   writeFileSync(resultsFile, md)

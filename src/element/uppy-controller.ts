@@ -8,8 +8,9 @@ import { addInSlices, dashboardDescriptors } from './add-files.js'
 import { fetchStored, imageSize } from './file-info.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
-import { declaredMeta, installTransport, removeTransport, updateTransport, type TransportName } from './transport.js'
-import type { HeadersOption, StoredInfo } from '../transport/index.js'
+import { declaredMeta, installTransport, removeTransport, TRANSPORT_ID, updateTransport, type TransportName } from './transport.js'
+import { HoistTransport, type HeadersOption, type StoredInfo } from '../transport/index.js'
+import { confirmRestore, emptyWhileBusy, nothingToStart, restorePending, wireRestore } from './restore.js'
 import { partCount, partSizeFor } from '../shared/parts.js'
 
 export interface UploaderConfig {
@@ -125,12 +126,21 @@ export class UppyController implements ReactiveController {
     return added
   }
 
-  /** Starts uploading; resolves with what `all-complete` reports. */
+  /**
+   * Starts uploading; resolves with what `all-complete` reports. A restore waiting to go on goes on
+   * as the Dashboard's Upload button makes it; with nothing new to start, it waits for the run in progress.
+   */
   upload(): Promise<{ successful: FileInfo[]; failed: FailedUpload[] }> {
     const uppy = this.#require()
     let waiter!: (detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void
     const done = new Promise<{ successful: FileInfo[]; failed: FailedUpload[] }>((resolve) => this.#waiters.push((waiter = resolve)))
-    const start = this.#adding ? this.#adding.then(() => uppy.upload()) : uppy.upload()
+    const begin = async (): Promise<unknown> => {
+      if (restorePending(uppy)) return confirmRestore(uppy)
+      // Uppy's upload() skips files already in a run and would report an empty run as finished.
+      if (nothingToStart(uppy) && Object.keys(uppy.getState().currentUploads).length > 0) return
+      return uppy.upload()
+    }
+    const start = this.#adding ? this.#adding.then(begin) : begin()
     start.catch(() => {
       // Uppy refused to start (no files, or a restriction such as a minimum count): nothing was uploaded,
       // and no `complete` will come. Failures of files that did start arrive through `complete`.
@@ -166,7 +176,14 @@ export class UppyController implements ReactiveController {
   /** Golden Retriever, loaded on demand: files and multipart state survive a reload or a crash. */
   async #restore(uppy: Uppy): Promise<void> {
     const { default: GoldenRetriever } = await import('@uppy/golden-retriever')
-    if (this.uppy === uppy && !uppy.getPlugin('GoldenRetriever')) uppy.use(GoldenRetriever)
+    if (this.uppy !== uppy || uppy.getPlugin('GoldenRetriever')) return
+    wireRestore(uppy, {
+      handOver: (ghost, file) => {
+        const transport = uppy.getPlugin(TRANSPORT_ID)
+        if (transport instanceof HoistTransport) transport.handOver(ghost.id, file.id)
+      },
+    })
+    uppy.use(GoldenRetriever)
   }
 
   #localeRequest = 0
@@ -283,7 +300,10 @@ export class UppyController implements ReactiveController {
       if (total > 1) this.#announce(this.#t('filesUploadedOfTotal', { complete: ++done, smart_count: total }))
       this.#infos.set(file.id, this.#describe(file as AnyFile, body ?? {}, finishedAt))
     })
-    uppy.on('complete', (result) => void this.#complete(result.successful ?? [], result.failed ?? []))
+    uppy.on('complete', (result) => {
+      // Uppy runs an empty upload when asked while every file is in a run already (auto-upload does, as a ghost is picked again).
+      if (!emptyWhileBusy(uppy, result)) void this.#complete(result.successful ?? [], result.failed ?? [])
+    })
   }
 
   /** Builds a file's FileInfo after upload; the server's answer about the stored object is the truth. */

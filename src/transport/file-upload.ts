@@ -3,17 +3,18 @@ import { isAbort, TransportError } from './errors.js'
 import { fingerprintOf } from './fingerprint.js'
 import type { Limiter } from './limiter.js'
 import { partCount, partRange, partSizeFor } from '../shared/parts.js'
+import { checkStored, PartLedger, type PartSums, unquote } from './part-check.js'
 import { put } from './put.js'
 import { Ramp } from './ramp.js'
 import { abortError, type RetryPolicy, withRetries } from './retry.js'
 import { Signer } from './signer.js'
 
 /** What survives a page reload (persisted in the file's state by Golden Retriever). */
-export interface MultipartState {
+export interface MultipartState extends PartSums {
   key: string
   uploadId: string
   partSize: number
-  /** Size and a hash of the file's first and last 64 KiB (`fingerprintOf`), to tell a re-selected file from another. */
+  /** Size and a hash of the file's first and last 64 KiB (`fingerprintOf`): a quick first check of a re-selected file. */
   fingerprint: string
 }
 
@@ -31,7 +32,8 @@ export interface FileUploadOptions {
   resume: MultipartState | undefined
   /** Called when the state to persist changes (undefined once done). */
   onState: (state: MultipartState | undefined) => void
-  onProgress: (bytesUploaded: number, bytesTotal: number) => void
+  /** `now`: report it at once, not at the next progress tick (what a check of stored parts found). */
+  onProgress: (bytesUploaded: number, bytesTotal: number, now?: boolean) => void
 }
 
 export interface UploadResult {
@@ -61,6 +63,7 @@ export class FileUpload {
   #ramp: Ramp | undefined
   /** URLs the create call signed, for the signer of the run that follows. */
   #firstUrls: SignedParts | undefined
+  #ledger: PartLedger | undefined
 
   constructor(data: Blob | undefined, options: FileUploadOptions) {
     this.#data = data
@@ -78,10 +81,10 @@ export class FileUpload {
   }
 
   async start(): Promise<UploadResult> {
-    this.#run?.abort()
-    const run = (this.#run = new AbortController())
     const data = this.#data
     if (!data) throw new TransportError('file_missing', 'The file could not be kept across the page reload; add it again to resume.')
+    this.#run?.abort()
+    const run = (this.#run = new AbortController())
     try {
       return this.#o.partSize === undefined && !this.#state ? await this.#single(data, run.signal) : await this.#multipart(data, run.signal)
     } finally {
@@ -105,6 +108,7 @@ export class FileUpload {
   async #discard(): Promise<void> {
     const state = this.#state
     this.#state = undefined
+    this.#closeLedger()
     this.#forgetParts()
     if (state) await this.#o.backend.abort(state.key, state.uploadId).catch(() => {})
   }
@@ -119,11 +123,30 @@ export class FileUpload {
     this.#doneBytes = 0
   }
 
-  #progress(): void {
+  #progress(now = false): void {
     let sent = this.#doneBytes
     for (const b of this.#inflight.values()) sent += b
     this.#ramp?.progressed()
-    this.#o.onProgress(sent, this.#data?.size ?? 0)
+    this.#o.onProgress(sent, this.#data?.size ?? 0, now)
+  }
+
+  /** Sets the state to persist, for this object and for the page's next load. */
+  #save(state: MultipartState | undefined): void {
+    this.#state = state
+    this.#o.onState(state)
+  }
+
+  #closeLedger(): void {
+    this.#ledger?.close()
+    this.#ledger = undefined
+  }
+
+  /** Starts keeping what a later resume checks stored parts by (see PartLedger). */
+  #openLedger(data: Blob, state: MultipartState): void {
+    this.#closeLedger()
+    const ledger = (this.#ledger = new PartLedger(data, state, (sums) => {
+      if (this.#ledger === ledger && this.#state) this.#save({ ...this.#state, ...sums })
+    }))
   }
 
   async #single(data: Blob, signal: AbortSignal): Promise<UploadResult> {
@@ -153,7 +176,7 @@ export class FileUpload {
     const count = partCount(data.size, state.partSize)
     const todo: number[] = []
     for (let n = 1; n <= count; n++) if (!this.#done.has(n)) todo.push(n)
-    this.#progress()
+    this.#progress(true)
     this.#signer = new Signer(backend, state, todo, this.#o.signBatch, () => this.#o.limiter.limit)
     if (this.#firstUrls) this.#signer.seed(this.#firstUrls)
     this.#firstUrls = undefined
@@ -180,29 +203,10 @@ export class FileUpload {
 
   /** Creates the multipart upload, or finds what a previous run (maybe before a reload) stored. */
   async #prepare(data: Blob, signal: AbortSignal): Promise<void> {
-    const { backend } = this.#o
-    if (this.#state && !this.#listed) {
-      const state = this.#state
-      if ((await fingerprintOf(data)) !== state.fingerprint) {
-        // Not the file this upload began with: start over rather than splice two files together
-        // (without stopping this run, as cancel() would).
-        await this.#discard()
-      } else {
-        const stored = await backend.list(state.key, state.uploadId, signal).catch((err) => {
-          if (err instanceof TransportError && err.status === 404) return null
-          throw err
-        })
-        if (stored === null) {
-          this.#state = undefined // completed or aborted elsewhere: upload anew
-        } else {
-          this.#forgetParts()
-          for (const p of stored) {
-            const [start, end] = partRange(data.size, state.partSize, p.PartNumber)
-            if (p.Size === end - start) this.#markDone(p.PartNumber, p.ETag, p.Size)
-          }
-          this.#listed = true
-        }
-      }
+    if (this.#state && !this.#listed && !(await this.#resume(data, this.#state, signal))) {
+      // Not the file this upload began with: start over rather than splice two files together
+      // (without stopping this run, as cancel() would).
+      await this.#discard()
     }
     if (!this.#state) {
       // A restored upload that has to start over may have been planned as one PUT; it is multipart now.
@@ -210,13 +214,42 @@ export class FileUpload {
       // The part size the server signs for is the one the parts are cut to.
       const metadata = { ...this.#o.metadata, partSize }
       const first = Array.from({ length: Math.min(this.#o.signBatch, partCount(data.size, partSize)) }, (_, i) => i + 1)
-      const [fingerprint, { key, uploadId, presignedUrls, expires }] = await Promise.all([fingerprintOf(data), backend.create(this.#o.name, this.#o.type, metadata, first, signal)])
-      this.#state = { key, uploadId, partSize, fingerprint }
+      const [fingerprint, { key, uploadId, presignedUrls, expires }] = await Promise.all([fingerprintOf(data), this.#o.backend.create(this.#o.name, this.#o.type, metadata, first, signal)])
       this.#firstUrls = presignedUrls ? { presignedUrls, expires } : undefined
       this.#forgetParts()
       this.#listed = true
-      this.#o.onState(this.#state)
+      this.#save({ key, uploadId, partSize, fingerprint })
     }
+    if (!this.#ledger) this.#openLedger(data, this.#state!)
+  }
+
+  /**
+   * Reads back what a previous run stored and keeps the parts that hold this file's bytes: each
+   * stored part's MD5 is compared with the same slice of the file, hashed off the main thread.
+   * False when the stored upload belongs to another file.
+   */
+  async #resume(data: Blob, state: MultipartState, signal: AbortSignal): Promise<boolean> {
+    if ((await fingerprintOf(data)) !== state.fingerprint) return false
+    const stored = await this.#o.backend.list(state.key, state.uploadId, signal).catch((err) => {
+      if (err instanceof TransportError && err.status === 404) return null
+      throw err
+    })
+    this.#forgetParts()
+    if (stored === null) {
+      this.#state = undefined // completed or aborted elsewhere: upload anew
+      return true
+    }
+    // Progress shows what is stored and checked, from nothing up, not what the page showed before.
+    this.#progress(true)
+    this.#openLedger(data, state)
+    const same = await checkStored(data, state, stored, (p) => {
+      this.#ledger?.confirmed()
+      this.#markDone(p.PartNumber, unquote(p.ETag), p.Size)
+      this.#progress()
+    }, signal)
+    if (!same) return false
+    this.#listed = true
+    return true
   }
 
   async #part(data: Blob, state: MultipartState, n: number, signal: AbortSignal): Promise<void> {
@@ -229,6 +262,7 @@ export class FileUpload {
         try {
           const etag = await this.#put(n, url, body, {}, signal)
           this.#markDone(n, etag, body.size)
+          this.#ledger?.stored(n, etag)
         } catch (err) {
           this.#signer!.forget(n)
           throw err
@@ -255,7 +289,7 @@ export class FileUpload {
     if (etag === null && n > 0) {
       throw new TransportError('etag_not_exposed', 'Storage did not expose the ETag header to the page; add ETag to the bucket\'s CORS ExposeHeaders (see `hoist-uploader doctor`).')
     }
-    return (etag ?? '').replace(/"/g, '')
+    return unquote(etag ?? '')
   }
 
   async #complete(data: Blob, state: MultipartState, signal: AbortSignal): Promise<UploadResult> {
@@ -269,8 +303,8 @@ export class FileUpload {
       if (!(err instanceof TransportError && err.code === 'upload_not_found' && (await this.#o.backend.stored(state.key, data.size, signal)))) throw err
       result = { key: state.key }
     }
-    this.#state = undefined
-    this.#o.onState(undefined)
+    this.#closeLedger()
+    this.#save(undefined)
     return result
   }
 }

@@ -102,6 +102,7 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
     this.uppy.on('pause-all', this.#onPauseAll)
     this.uppy.on('resume-all', this.#onResumeAll)
     this.uppy.on('file-removed', this.#onRemoved)
+    this.uppy.on('restored', this.#onRestored)
   }
 
   override uninstall(): void {
@@ -110,11 +111,24 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
     this.uppy.off('pause-all', this.#onPauseAll)
     this.uppy.off('resume-all', this.#onResumeAll)
     this.uppy.off('file-removed', this.#onRemoved)
+    this.uppy.off('restored', this.#onRestored)
     for (const entry of this.#entries.values()) {
       entry.upload.pause()
       entry.settle()
     }
     this.#entries.clear()
+  }
+
+  /**
+   * A file picked in place of a restored ghost takes over the ghost's stored upload: on its first run
+   * the stored parts are checked against its bytes, and it resumes or starts over (aborting the old one).
+   */
+  handOver(ghostId: string, fileId: string): void {
+    const state = (this.uppy.getFile(ghostId) as { s3Multipart?: MultipartState } | undefined)?.s3Multipart
+    const file = this.uppy.getFile(fileId)
+    if (!state || !file || file.progress.uploadStarted || this.#entries.has(fileId)) return
+    this.uppy.setFileState(ghostId, { s3Multipart: undefined } as never)
+    this.uppy.setFileState(fileId, { s3Multipart: state } as never)
   }
 
   #upload = async (fileIDs: string[]): Promise<void> => {
@@ -149,7 +163,7 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
             if (this.uppy.getFile(file.id)) this.uppy.setFileState(file.id, { s3Multipart: state } as never)
             this.uppy.emit('hoist:multipart-state', this.uppy.getFile(file.id), state)
           },
-          onProgress: (bytesUploaded, bytesTotal) => this.#progress(file.id, bytesUploaded, bytesTotal),
+          onProgress: (bytesUploaded, bytesTotal, now) => this.#progress(file.id, bytesUploaded, bytesTotal, now),
         })
       if (file.data) upload.setData(file.data as Blob)
       this.#entries.set(file.id, { upload, settle: resolve })
@@ -214,6 +228,26 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
 
   #onResumeAll = (): void => {
     for (const id of this.#entries.keys()) this.#start(id)
+  }
+
+  /**
+   * Golden Retriever brings back the progress the page last showed, in-flight bytes included (and Uppy
+   * ignores progress for a file it believes at 100 %). Until the stored parts are checked against the
+   * file, what is known to be there is nothing: the check reports the rest as it goes.
+   */
+  #onRestored = (): void => {
+    const patch: Record<string, Partial<AnyFile>> = {}
+    let first: AnyFile | undefined
+    for (const file of this.uppy.getFiles() as AnyFile[]) {
+      const { progress } = file
+      if (!progress.uploadStarted || progress.uploadComplete) continue
+      patch[file.id] = { progress: { ...progress, bytesUploaded: 0, percentage: 0 } }
+      first ??= file
+    }
+    if (!first) return
+    this.uppy.patchFilesState(patch as never)
+    // One progress report makes Uppy recount the total for all files.
+    this.#progress(first.id, 0, first.size ?? 0, true)
   }
 
   #onRemoved = (file: AnyFile): void => {

@@ -8,7 +8,7 @@ import { Backend } from '../../src/transport/backend.js'
 import { FileUpload, type MultipartState } from '../../src/transport/file-upload.js'
 import { fingerprintOf } from '../../src/transport/fingerprint.js'
 import { Limiter } from '../../src/transport/limiter.js'
-import { diskHandler, MiB } from '../helpers/server.js'
+import { call, createMultipart, diskHandler, MiB, put, q } from '../helpers/server.js'
 
 const env = diskHandler()
 let server: Server
@@ -32,7 +32,7 @@ after(() => {
 /** The sizes an upload id was issued for (it is a signed token the server reads back). */
 const declaredIn = (uploadId: string) => JSON.parse(Buffer.from(uploadId.split('.')[0], 'base64url').toString()) as { uploadId: string; key: string; size?: number; partSize?: number }
 
-function upload(data: Blob, partSize: number | undefined, resume: MultipartState | undefined, states: (MultipartState | undefined)[]) {
+function upload(data: Blob, partSize: number | undefined, resume: MultipartState | undefined, states: (MultipartState | undefined)[], progress: [number, boolean][] = []) {
   const retry = { retries: 0, baseDelay: 1, maxDelay: 1 }
   return new FileUpload(data, {
     backend: new Backend({ endpoint, retry }),
@@ -46,7 +46,7 @@ function upload(data: Blob, partSize: number | undefined, resume: MultipartState
     metadata: { declaredSize: data.size },
     resume,
     onState: (s) => states.push(s),
-    onProgress: () => {},
+    onProgress: (sent, _total, now) => progress.push([sent, now ?? false]),
   })
 }
 
@@ -98,5 +98,55 @@ describe('fingerprintOf', () => {
     } finally {
       Object.defineProperty(globalThis, 'crypto', crypto)
     }
+  })
+})
+
+describe('FileUpload resuming an upload restored after a reload', () => {
+  const partSize = 5 * MiB
+  // 13 MiB: parts of 5, 5 and 3 MiB. B has A's size and first and last 64 KiB, and another middle.
+  const a = new Uint8Array(13 * MiB)
+  for (let i = 0; i < a.length; i++) a[i] = (i * 7) & 0xff
+  const b = new Uint8Array(a)
+  b.fill(9, 64 * 1024, a.length - 64 * 1024)
+
+  /** What a run before the reload left: `parts` of `bytes` stored with the server's own routes. */
+  async function stored(bytes: Uint8Array<ArrayBuffer>, parts: number[]): Promise<MultipartState> {
+    const { key, uploadId } = await createMultipart(env.handler, 'clip.mp4', { declaredSize: bytes.length, partSize })
+    const urls = (await call(env.handler, 'GET', `/s3/multipart/${encodeURIComponent(uploadId)}/batch${q({ key, partNumbers: parts.join(',') })}`)).json.presignedUrls
+    for (const n of parts) assert.equal((await put(env.handler, urls[n], bytes.subarray((n - 1) * partSize, n * partSize))).status, 200)
+    return { key, uploadId, partSize, fingerprint: await fingerprintOf(new Blob([bytes])) }
+  }
+  const listed = (s: MultipartState) => call(env.handler, 'GET', `/s3/multipart/${encodeURIComponent(s.uploadId)}${q({ key: s.key })}`)
+
+  it('starts over, aborting the stored upload, when its parts hold another file of the same size and ends', async () => {
+    const old = await stored(a, [1, 2])
+    assert.equal(await fingerprintOf(new Blob([b])), old.fingerprint)
+    const states: (MultipartState | undefined)[] = []
+    const progress: [number, boolean][] = []
+    await assert.rejects(upload(new Blob([b]), partSize, old, states, progress).start(), /XMLHttpRequest/)
+    const created = states.find((s) => s !== undefined)!
+    assert.notEqual(created.uploadId, old.uploadId)
+    assert.equal((await listed(old)).status, 404)
+    // Nothing of the old upload counts: the new one's parts start from 0.
+    assert.deepEqual(progress.filter(([, now]) => now).at(-1), [0, true])
+  })
+  it('keeps the stored parts that hold the same file\'s bytes: no create call, progress says so before any PUT', async () => {
+    const old = await stored(a, [1, 2])
+    calls.length = 0
+    const progress: [number, boolean][] = []
+    await assert.rejects(upload(new Blob([a]), partSize, old, [], progress).start(), /XMLHttpRequest/)
+    assert.deepEqual(calls, ['GET /api/uploads/s3/multipart/:id', 'GET /api/uploads/s3/multipart/:id/batch'])
+    // From nothing up to the two checked parts, reported at once, never more (the PUT in Node fails before sending).
+    assert.deepEqual(progress[0], [0, true])
+    assert.deepEqual(progress.filter(([, now]) => now).at(-1), [10 * MiB, true])
+    assert.ok(progress.every(([sent]) => sent <= 10 * MiB))
+    assert.equal((await listed(old)).json.length, 2)
+  })
+  it('completes without sending a byte when every part is stored, and the stored file is the file', async () => {
+    const old = await stored(a, [1, 2, 3])
+    const result = await upload(new Blob([a]), partSize, old, []).start()
+    const info = await call(env.handler, 'GET', `/object${q({ key: result.key })}`)
+    const read = new Uint8Array(await (await env.handler(new Request(info.json.url))).arrayBuffer())
+    assert.deepEqual(read, a)
   })
 })

@@ -1,0 +1,143 @@
+import type { ListedPart } from './backend.js'
+import type { Hasher } from './hasher.js'
+import { abortError } from './retry.js'
+import { partRange } from '../shared/parts.js'
+
+/** What a resume needs to check stored parts against the file it is given (kept in the upload's state). */
+export interface PartSums {
+  /** Whether storage's part ETags are the parts' MD5s; learned from the first part stored. */
+  etagsAreMd5?: boolean
+  /** Where they are not: each stored part's MD5, by part number. */
+  md5s?: Record<number, string>
+}
+
+interface Upload extends PartSums {
+  partSize: number
+}
+
+// The MD5 code is only fetched when a part has to be hashed.
+const open = async (data: Blob): Promise<Hasher> => (await import('./hasher.js')).openHasher(data)
+
+/** An ETag without its quotes (S3 quotes them; some clients and stores do not). */
+export const unquote = (etag: string): string => etag.replace(/"/g, '')
+
+/** The MD5 a stored part must have, or undefined when nothing says (the part is then sent again). */
+function expected(sums: PartSums, part: ListedPart): string | undefined {
+  const kept = sums.md5s?.[part.PartNumber]
+  if (kept) return kept
+  const etag = unquote(part.ETag).toLowerCase()
+  return sums.etagsAreMd5 !== false && /^[0-9a-f]{32}$/.test(etag) ? etag : undefined
+}
+
+/**
+ * Checks the stored parts against the same slices of `data`, in file order, hashing off the main
+ * thread; `onMatch` hears each part that holds the file's bytes. Resolves false at the first part that
+ * does not: then the stored upload belongs to another file. Parts of the wrong size, or that nothing
+ * can check, are left out (and sent again).
+ */
+export async function checkStored(data: Blob, upload: Upload, listed: ListedPart[], onMatch: (part: ListedPart) => void, signal: AbortSignal): Promise<boolean> {
+  const checks = listed
+    .map((part) => ({ part, range: partRange(data.size, upload.partSize, part.PartNumber), md5: expected(upload, part) }))
+    .filter((c) => c.md5 !== undefined && c.part.Size === c.range[1] - c.range[0])
+    .sort((a, b) => a.part.PartNumber - b.part.PartNumber)
+  if (checks.length === 0) return true
+  const hasher = await open(data)
+  if (signal.aborted) {
+    hasher.close()
+    throw abortError()
+  }
+  const stop = () => hasher.close()
+  signal.addEventListener('abort', stop, { once: true })
+  try {
+    // Asked all at once: the hasher answers in order, reading ahead, and closing it drops the rest.
+    const hashes = checks.map((c) => hasher.md5(...c.range))
+    for (const h of hashes) h.catch(() => {}) // the ones after a mismatch reject when the hasher closes
+    for (const [i, c] of checks.entries()) {
+      if ((await hashes[i]) !== c.md5) return false
+      onMatch(c.part)
+    }
+    return true
+  } catch (err) {
+    throw signal.aborted ? abortError() : err
+  } finally {
+    signal.removeEventListener('abort', stop)
+    hasher.close()
+  }
+}
+
+/**
+ * Learns, from the first part stored, whether this storage's part ETags are MD5s, by hashing that
+ * part off the main thread (one part per upload: a few milliseconds). Where they are not (KMS or
+ * customer-key encryption, stores that make ETags up), every part stored is hashed and its MD5 kept.
+ */
+export class PartLedger {
+  readonly #data: Blob
+  readonly #partSize: number
+  readonly #save: (sums: PartSums) => void
+  #sums: PartSums
+  #queue: { n: number; etag: string }[] = []
+  #hasher: Hasher | undefined
+  #draining = false
+  #closed = false
+
+  constructor(data: Blob, upload: Upload, save: (sums: PartSums) => void) {
+    this.#data = data
+    this.#partSize = upload.partSize
+    this.#sums = { etagsAreMd5: upload.etagsAreMd5, md5s: upload.md5s }
+    this.#save = save
+  }
+
+  /** A stored part's MD5 matched: its ETag says, so the others' will too. */
+  confirmed(): void {
+    if (this.#sums.etagsAreMd5 !== undefined) return
+    this.#sums = { etagsAreMd5: true }
+    this.#save(this.#sums)
+  }
+
+  stored(n: number, etag: string): void {
+    if (this.#closed || this.#sums.etagsAreMd5 === true) return
+    this.#queue.push({ n, etag })
+    void this.#drain()
+  }
+
+  close(): void {
+    this.#closed = true
+    this.#queue = []
+    this.#hasher?.close()
+    this.#hasher = undefined
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const { n, etag } = this.#queue.shift()!
+        this.#hasher ??= await open(this.#data)
+        if (this.#closed) break
+        const hex = await this.#hasher.md5(...partRange(this.#data.size, this.#partSize, n))
+        if (this.#closed) break
+        if (this.#sums.etagsAreMd5 === undefined) {
+          if (hex === unquote(etag).toLowerCase()) {
+            this.#queue = []
+            this.confirmed()
+            break
+          }
+          this.#sums = { etagsAreMd5: false, md5s: {} }
+        }
+        // One object, filled in place: copying it for each of up to 10,000 parts would cost more than it saves.
+        this.#sums.md5s![n] = hex
+        this.#save({ ...this.#sums })
+      }
+    } catch {
+      // Closed, or the file could not be read: a part without a kept MD5 is sent again on resume.
+    } finally {
+      this.#draining = false
+      // A Worker sits idle between parts otherwise; starting one again costs a few milliseconds.
+      if (this.#queue.length === 0) {
+        this.#hasher?.close()
+        this.#hasher = undefined
+      }
+    }
+  }
+}
