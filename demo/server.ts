@@ -11,7 +11,8 @@ import { storageFromEnv } from '../src/server/from-env.js'
 const port = Number(process.env.PORT ?? 5173)
 const dir = resolve(process.env.HOIST_DIR ?? '.hoist-data')
 const secret = process.env.HOIST_SECRET ?? demoSecret(dir)
-const { storage, description } = storageFromEnv(dir, secret)
+// HOIST_STORAGE picks the storage as `hoist-uploader serve --storage` does.
+const { storage, description } = storageFromEnv(dir, secret, process.env, process.env.HOIST_STORAGE)
 
 /** One secret per data folder, so links to stored files survive a restart of the demo. */
 function demoSecret(folder: string): string {
