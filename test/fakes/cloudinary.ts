@@ -31,10 +31,9 @@
 // Where the docs are silent the fake does what a well-run S3-backed API would do; each such place
 // says so below ("Docs silent").
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import diagnostics from 'node:diagnostics_channel'
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import { Busboy } from '@fastify/busboy'
-import { Answer, bucketCors, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
+import { Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
 
 export interface CloudinaryPreset {
   /** Unsigned presets may be used by unsigned (browser) uploads; signed ones only by signed uploads. */
@@ -358,17 +357,6 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
   const chunked = new Map<string, CloudinaryChunkedUpload>()
   const failures = new Map<string, FakeResponse[]>()
   let base = ''
-
-  // common.ts's `send` JSON-encodes any non-string body, so it cannot serve bytes. The CDN route writes
-  // its response itself: Node's public `http.server.request.start` diagnostics channel hands over each
-  // request's ServerResponse, found again by the request's (identical) headers object; `send` then sees
-  // headersSent and stays out of the way.
-  const responses = new WeakMap<IncomingHttpHeaders, ServerResponse>()
-  const onRequest = (message: unknown) => {
-    const { request, response } = message as { request: IncomingMessage; response: ServerResponse }
-    responses.set(request.headers, response)
-  }
-  diagnostics.subscribe('http.server.request.start', onRequest)
 
   // -------------------------------------------------------------------------------------------------
   // Authentication
@@ -697,17 +685,7 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
     }
     if (!asset) return plain(404, 'Resource not found')
     const file = stored.get(String(asset.public_id))!
-    const res = responses.get(fr.headers)
-    if (!res) return { status: 500, body: { error: { message: 'fake cannot reach the response to send bytes' } } }
-    res.writeHead(200, {
-      ...bucketCors,
-      'content-type': file.type,
-      'content-length': String(file.bytes.length),
-      etag: `"${md5(file.bytes)}"`,
-      'cache-control': 'public, max-age=2592000',
-    })
-    res.end(fr.method === 'HEAD' ? undefined : file.bytes)
-    return { status: 200 }
+    return { status: 200, body: file.bytes, headers: { 'content-type': file.type, etag: `"${md5(file.bytes)}"`, 'cache-control': 'public, max-age=2592000' } }
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -755,10 +733,6 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
   base = fake.url
   return {
     ...fake,
-    async close() {
-      diagnostics.unsubscribe('http.server.request.start', onRequest)
-      await fake.close()
-    },
     failNext(path: string, status: number, body: unknown) {
       const queue = failures.get(path) ?? []
       queue.push({ status, body })

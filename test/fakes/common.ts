@@ -80,16 +80,26 @@ export const bucketCors: Record<string, string> = {
   'access-control-max-age': '600',
 }
 
-function readAll(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole body, at most `limit` bytes, else rejects with a 413. Past the limit nothing more is
+ * kept, but the socket stays open: destroying it would reset the connection under the client, which
+ * would never see the answer. The route answers (the 413, or its own error), and `Connection: close`
+ * ends the connection after that answer rather than waiting for the rest of an oversized body.
+ */
+function readAll(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
+    let chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
+      if (size > limit) return // refused already: the rest is read and dropped until the connection ends
       size += c.length
-      if (size > limit) {
-        req.destroy()
+      if (size <= limit) {
+        chunks.push(c)
+      } else {
+        chunks = []
+        res.setHeader('connection', 'close')
         reject(new Answer({ status: 413, body: { error: 'request body too large' } }))
-      } else chunks.push(c)
+      }
     })
     req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
@@ -158,9 +168,13 @@ export async function startFake(
       if (res.headersSent) return
       // Bytes (a CDN serving a file) go as they are; strings as text; anything else as JSON.
       const raw = body instanceof Uint8Array
-      const text = body === undefined ? '' : raw || typeof body === 'string' ? body : JSON.stringify(body)
-      res.writeHead(status, { ...corsHeaders, ...(typeof body === 'object' && !raw ? { 'content-type': 'application/json' } : {}), ...headers })
-      res.end(text)
+      const payload = body === undefined ? '' : raw || typeof body === 'string' ? body : JSON.stringify(body)
+      // The length is stated, so that a HEAD (answered without the body) announces what GET would send;
+      // 204 and 304 carry no body and so no length.
+      const length = status === 204 || status === 304 ? {} : { 'content-length': String(Buffer.byteLength(payload)) }
+      const type = typeof body === 'object' && !raw ? { 'content-type': 'application/json' } : {}
+      res.writeHead(status, { ...corsHeaders, ...type, ...length, ...headers })
+      res.end(req.method === 'HEAD' ? undefined : payload)
     }
     if (req.method === 'OPTIONS') {
       return send(cors(url.pathname) ? { status: 204 } : { status: 404, body: { error: 'no CORS on API routes' } })
@@ -172,7 +186,7 @@ export async function startFake(
       headers: req.headers,
       record,
       body: async (limit = 64 * 1024 * 1024) => {
-        const b = await readAll(req, limit)
+        const b = await readAll(req, res, limit)
         record.body = b
         record.size = b.length
         return b

@@ -18,9 +18,8 @@
 // routes answer no CORS at all and the fake records every request's Origin: a test can prove Hoist
 // only ever calls them from its server.
 import { createHash, randomBytes } from 'node:crypto'
-import diagnostics from 'node:diagnostics_channel'
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
-import { answer, bucketCors, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
+import type { IncomingHttpHeaders } from 'node:http'
+import { answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
 
 export interface LuwFakeOptions {
   /** The API token the fake accepts as `Authorization: Bearer <token>`. */
@@ -125,17 +124,6 @@ export async function startLuwFake(options: LuwFakeOptions): Promise<LuwFake> {
   const stored = new Map<string, StoredFile>()
   const failures = new Map<string, FakeResponse[]>()
   let base = ''
-
-  // common.ts's `send` JSON-encodes any non-string body, so it cannot serve binary bytes. The CDN route
-  // therefore writes its response itself: Node's public `http.server.request.start` diagnostics channel
-  // hands over each request's ServerResponse, found again by the request's (identical) headers object;
-  // `send` then sees headersSent and stays out of the way.
-  const responses = new WeakMap<IncomingHttpHeaders, ServerResponse>()
-  const onRequest = (message: unknown) => {
-    const { request, response } = message as { request: IncomingMessage; response: ServerResponse }
-    responses.set(request.headers, response)
-  }
-  diagnostics.subscribe('http.server.request.start', onRequest)
 
   const authorize = (fr: FakeRequest) => {
     const m = /^Bearer (.+)$/i.exec(header(fr.headers, 'authorization') ?? '')
@@ -298,17 +286,8 @@ export async function startLuwFake(options: LuwFakeOptions): Promise<LuwFake> {
     // Not served before finalize: the object is not published yet.
     const file = stored.get(base + fr.path)
     if (!file) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.')
-    const res = responses.get(fr.headers)
-    if (!res) return answer(500, { status: false, message: 'fake cannot reach the response to send bytes' })
-    res.writeHead(200, {
-      ...bucketCors,
-      'content-type': file.type,
-      'content-length': String(file.bytes.length),
-      'cache-control': CACHE_CONTROL,
-      etag: `"${createHash('md5').update(file.bytes).digest('hex')}"`,
-    })
-    res.end(fr.method === 'HEAD' ? undefined : file.bytes)
-    return { status: 200 }
+    const etag = `"${createHash('md5').update(file.bytes).digest('hex')}"`
+    return { status: 200, body: file.bytes, headers: { 'content-type': file.type, 'cache-control': CACHE_CONTROL, etag } }
   }
 
   const takeFailure = (path: string): FakeResponse | undefined => {
@@ -345,10 +324,6 @@ export async function startLuwFake(options: LuwFakeOptions): Promise<LuwFake> {
       const queue = failures.get(path) ?? []
       queue.push(response)
       failures.set(path, queue)
-    },
-    async close() {
-      diagnostics.unsubscribe('http.server.request.start', onRequest)
-      await fake.close()
     },
   }
 }

@@ -11,12 +11,9 @@
 //     code, an HTTP status code and an error message")
 // Where the docs are silent the fake does what a well-run S3-backed API does, and says so where it does.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import {
   Answer,
   answer,
-  bucketCors,
   startFake,
   type Fake,
   type FakeRequest,
@@ -271,17 +268,6 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
   const failures = new Map<string, { status: number; body: unknown }[]>()
   let base = ''
 
-  // common.ts's `send` JSON-encodes every non-string body, so it cannot serve bytes. The CDN route writes
-  // its response itself: Node's public `http.server.request.start` diagnostics channel hands over every
-  // request's ServerResponse, which the route finds again by the request's headers object (the same
-  // object FakeRequest carries); `send` then sees headersSent and stays out of the way.
-  const responses = new WeakMap<IncomingHttpHeaders, ServerResponse>()
-  const onRequestStart = (message: unknown) => {
-    const { request, response } = message as { request: IncomingMessage; response: ServerResponse }
-    if (request.url?.startsWith('/cdn/')) responses.set(request.headers, response)
-  }
-  subscribe('http.server.request.start', onRequestStart)
-
   // ---- shared checks ----
   const readForm = async (fr: FakeRequest, fileLimit: number, requestMax: number): Promise<Form> => {
     // The docs define every POST body as multipart/form-data (RFC 7578); anything else fails to parse.
@@ -523,17 +509,7 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
     const file = m ? files.get(m[1]!.toLowerCase()) : undefined
     if (!file) return { status: 404, body: 'Not Found', headers: { 'content-type': 'text/plain' } }
     if (fr.method !== 'GET' && fr.method !== 'HEAD') return { status: 405, body: 'Method Not Allowed', headers: { 'content-type': 'text/plain' } }
-    const res = responses.get(fr.headers)
-    if (!res) fail('UploadAPIError')
-    res.writeHead(200, {
-      ...bucketCors,
-      'content-type': file.mime,
-      'content-length': String(file.bytes.length),
-      etag: `"${md5(file.bytes)}"`,
-      'cache-control': 'public, max-age=31536000',
-    })
-    res.end(fr.method === 'HEAD' ? undefined : file.bytes)
-    return { status: 200 }
+    return { status: 200, body: file.bytes, headers: { 'content-type': file.mime, etag: `"${md5(file.bytes)}"`, 'cache-control': 'public, max-age=31536000' } }
   }
 
   const takeFailure = (path: string) => {
@@ -585,10 +561,6 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
   base = fake.url
   return {
     ...fake,
-    close: async () => {
-      unsubscribe('http.server.request.start', onRequestStart)
-      await fake.close()
-    },
     failNext(path: string, status: number, body: unknown) {
       const queue = failures.get(path) ?? []
       queue.push({ status, body })

@@ -12,9 +12,7 @@
 // Where the docs are silent the fake behaves as an Apollo-Server-backed API over S3 would; each such
 // choice is marked "docs silent" below.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { Answer, bucketCors, startFake, type Fake, type FakeRequest, type FakeResponse, type Recorded, type StoredFile } from './common.js'
+import { Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
 
 export interface ViesusFakeOptions {
   /** The key every /graphql request must carry in `x-api-key`. */
@@ -1337,31 +1335,11 @@ export async function startViesusFake(options: ViesusFakeOptions): Promise<Viesu
     return { status: 200, body: '', headers: { etag } }
   }
 
-  // --- files: GET /files/<id>/<filename> ---
-  // common.ts's responder sends only text/JSON bodies, so the file URLs (binary) are answered by a thin
-  // front server that owns fake.url and hands every other request, untouched, to the common fake.
+  // --- files: GET /files/<id>/<filename> (the bucket's public URLs) ---
 
-  function serveFile(req: IncomingMessage, res: ServerResponse, url: URL) {
-    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
-    const record: Recorded = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      origin,
-      fromBrowser: origin !== undefined || /mozilla/i.test(String(req.headers['user-agent'] ?? '')),
-      body: undefined,
-      size: 0,
-    }
-    fake.requests.push(record)
-    req.resume()
-    const send = (r: FakeResponse, bytes?: Buffer) => {
-      res.writeHead(r.status, { ...bucketCors, ...(r.headers ?? {}) })
-      res.end(bytes ?? (typeof r.body === 'string' ? r.body : r.body === undefined ? '' : JSON.stringify(r.body)))
-    }
-    if (req.method === 'OPTIONS') return send({ status: 204 })
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.'))
-    const m = /^\/files\/([^/]+)\/([^/]+)$/.exec(url.pathname)
+  function serveFile(req: FakeRequest): FakeResponse {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.')
+    const m = /^\/files\/([^/]+)\/([^/]+)$/.exec(req.path)
     let id = ''
     let name = ''
     try {
@@ -1370,11 +1348,10 @@ export async function startViesusFake(options: ViesusFakeOptions): Promise<Viesu
     } catch {
       /* a malformed escape names no file */
     }
-    const record2 = records.get(id)
+    const record = records.get(id)
     const file = stored.get(id)
-    if (!m || !record2 || !file || record2.filename !== name) return send(s3Error(404, 'NoSuchKey', 'The specified key does not exist.'))
-    const headers = { 'content-type': file.type, 'content-length': String(file.bytes.length), etag: `"${createHash('md5').update(file.bytes).digest('hex')}"` }
-    return send({ status: 200, headers }, req.method === 'HEAD' ? Buffer.alloc(0) : file.bytes)
+    if (!m || !record || !file || record.filename !== name) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
+    return { status: 200, body: file.bytes, headers: { 'content-type': file.type, etag: `"${createHash('md5').update(file.bytes).digest('hex')}"` } }
   }
 
   const route = async (req: FakeRequest): Promise<FakeResponse> => {
@@ -1392,47 +1369,20 @@ export async function startViesusFake(options: ViesusFakeOptions): Promise<Viesu
       return storagePut(req, id)
     }
     if (req.path.startsWith('/storage/')) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
+    if (req.path.startsWith('/files/')) return serveFile(req)
     return { status: 404, body: { errors: [{ message: `No route ${req.method} ${req.path}.`, extensions: { code: 'NOT_FOUND' } }] } }
   }
 
-  const inner = await startFake(route, (path) => path.startsWith('/storage/'), stored)
-  const innerPort = Number(new URL(inner.url).port)
-  const fake = inner
-  const front = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://fake')
-    if (url.pathname.startsWith('/files/')) return serveFile(req, res, url)
-    const upstream = httpRequest(
-      { host: '127.0.0.1', port: innerPort, method: req.method, path: req.url, headers: req.headers, agent: false },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers)
-        r.pipe(res)
-      },
-    )
-    upstream.on('error', () => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ errors: [{ message: 'fake proxy failed', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }))
-    })
-    req.pipe(upstream)
-  })
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(front.address() as AddressInfo).port}`
+  const fake = await startFake(route, (path) => path.startsWith('/storage/') || path.startsWith('/files/'), stored)
+  base = fake.url
   return {
-    url: base,
-    requests: inner.requests,
-    stored,
+    ...fake,
     signedUploads,
     retentionDays: () => retention,
     failNext(path: string, status: number, body: unknown) {
       const queue = failures.get(path) ?? []
       queue.push({ status, body })
       failures.set(path, queue)
-    },
-    async close() {
-      await new Promise<void>((resolve) => {
-        front.closeAllConnections()
-        front.close(() => resolve())
-      })
-      await inner.close()
     },
   }
 }
