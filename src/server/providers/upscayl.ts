@@ -50,7 +50,9 @@ export function upscaylStorage(options: UpscaylStorageOptions): Provider<State> 
       }
       const count = Math.max(1, Math.ceil(file.size / partSize))
       for (let n = 1; n <= count; n++) if (!urls[n]) throw api.unexpected(`a URL for part ${n} of ${count}`)
-      const expires = typeof d.expiresAt === 'number' ? Math.max(60, Math.floor((d.expiresAt - Date.now()) / 1000)) : undefined
+      // "Timestamp of URL expiration": epoch milliseconds, or seconds as the docs' examples look.
+      const expiresAt = typeof d.expiresAt === 'number' ? (d.expiresAt < 1e12 ? d.expiresAt * 1000 : d.expiresAt) : undefined
+      const expires = expiresAt === undefined ? undefined : Math.max(60, Math.floor((expiresAt - Date.now()) / 1000))
       return { plan: { kind: 'parts', partSize, urls, headers: {}, etags: true, expires }, state: { uploadId: d.uploadId, path: d.path } }
     },
     async finish(state, result, file) {
