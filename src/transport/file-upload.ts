@@ -1,11 +1,12 @@
 import type { Backend, SignedParts, StoredInfo } from './backend.js'
-import type { ChunksPlan, FormPlan, PartsPlan, Plan, PutPlan } from '../shared/plan.js'
+import type { PartsPlan, Plan } from '../shared/plan.js'
 import { isAbort, TransportError } from './errors.js'
 import { fingerprintOf } from './fingerprint.js'
 import type { Limiter } from './limiter.js'
 import { partCount, partRange, partSizeFor } from '../shared/parts.js'
 import { checkStored, PartLedger, type PartSums, unquote } from './part-check.js'
-import { answerOf, send } from './send.js'
+import { send } from './send.js'
+import { type Lane, postChunks, postForm, putFile } from './plans.js'
 import { Ramp } from './ramp.js'
 import { abortError, type RetryPolicy, withRetries } from './retry.js'
 import { Signer } from './signer.js'
@@ -78,8 +79,8 @@ export class FileUpload {
   #planUsableUntil = 0
   /** The endpoint does not plan (a Companion-compatible one): the S3 routes are used directly. */
   #unplanned = false
-  /** Bytes the chunks acknowledged so far. */
-  #chunked = 0
+  /** Bytes the chunks acknowledged so far (the plan executors update it). */
+  readonly #chunked = { bytes: 0 }
 
   constructor(data: Blob | undefined, options: FileUploadOptions) {
     this.#data = data
@@ -171,7 +172,7 @@ export class FileUpload {
 
   #forgetPlan(): void {
     this.#plan = undefined
-    this.#chunked = 0
+    this.#chunked.bytes = 0
   }
 
   /** The plan in hand while it is usable, else a new one; undefined when the endpoint does not plan. */
@@ -206,11 +207,39 @@ export class FileUpload {
       this.#save({ key: plan.key, uploadId: plan.uploadId, partSize: plan.partSize, fingerprint: await fingerprintOf(data) })
       return this.#multipart(data, signal)
     }
-    if (plan.kind === 'put') return this.#putPlanned(data, plan, signal)
-    if (plan.kind === 'form') return this.#form(data, plan, signal)
     if (plan.kind === 'parts') return this.#partsPlanned(data, plan, signal)
-    if (plan.kind === 'chunks') return this.#chunks(data, plan, signal)
+    const lane = this.#lane(data, signal)
+    const run = plan.kind === 'put' ? putFile : plan.kind === 'form' ? postForm : plan.kind === 'chunks' ? postChunks : undefined
+    if (run) {
+      const { finish, requests } = await run(lane, plan as never)
+      return this.#finish(finish, requests, signal)
+    }
     throw new TransportError('unsupported_endpoint', `The endpoint planned an upload of a kind this transport does not know ("${(plan as { kind?: string }).kind}").`)
+  }
+
+  /** What the plan executors see of this upload. */
+  #lane(data: Blob, signal: AbortSignal): Lane {
+    return {
+      data,
+      name: this.#o.name,
+      request: (attempt) => this.#o.limiter.run(() => withRetries(attempt, this.#o.retry, signal), signal),
+      send: async (n, method, url, body, headers) => {
+        try {
+          return await this.#send(n, method, url, body, headers, signal)
+        } finally {
+          this.#inflight.delete(n)
+        }
+      },
+      stored: (n, size) => {
+        this.#markDone(n, '', size)
+        this.#progress()
+      },
+      replan: () => {
+        this.#forgetPlan()
+        return this.#planFor(data, signal)
+      },
+      chunked: this.#chunked,
+    }
   }
 
   /** After the bytes: the finish call checks the file and describes it. */
@@ -218,41 +247,6 @@ export class FileUpload {
     const info = await this.#o.backend.finish(request, signal)
     this.#forgetPlan()
     return { key: info.key, info, parts }
-  }
-
-  async #putPlanned(data: Blob, plan: PutPlan, signal: AbortSignal): Promise<UploadResult> {
-    let target = plan
-    await this.#o.limiter.run(
-      () =>
-        withRetries(
-          async () => {
-            try {
-              await this.#put(0, target.url, data, target.headers, signal)
-            } catch (err) {
-              // A refused or expired URL is fixed by a new plan; a failed PUT stored nothing.
-              if (err instanceof TransportError && err.status === 403) {
-                this.#forgetPlan()
-                const fresh = await this.#planFor(data, signal)
-                if (fresh?.kind === 'put') target = fresh
-              }
-              throw err
-            }
-          },
-          this.#o.retry,
-          signal,
-        ),
-      signal,
-    )
-    return this.#finish({ token: target.token }, 1, signal)
-  }
-
-  async #form(data: Blob, plan: FormPlan, signal: AbortSignal): Promise<UploadResult> {
-    const form = new FormData()
-    for (const [name, value] of Object.entries(plan.fields)) form.append(name, value)
-    form.append(plan.fileField, data, this.#o.name)
-    const sent = await this.#o.limiter.run(() => withRetries(() => this.#post(0, plan.url, form, {}, signal), this.#o.retry, signal), signal)
-    this.#markDone(0, '', data.size)
-    return this.#finish({ token: plan.token, response: answerOf(sent) }, 1, signal)
   }
 
   /** Every part URL came with the plan (hosted APIs): PUT them in parallel, then finish with the ETags. */
@@ -269,30 +263,6 @@ export class FileUpload {
     return this.#finish({ token: plan.token, parts: plan.etags ? parts : undefined }, count, signal)
   }
 
-  /** Chunk POSTs one after another, each with its Content-Range; the last answer describes the file. */
-  async #chunks(data: Blob, plan: ChunksPlan, signal: AbortSignal): Promise<UploadResult> {
-    const total = data.size
-    let answer: unknown
-    let n = 0
-    for (let start = 0; start < total; start += plan.chunkSize) {
-      n++
-      const end = Math.min(total, start + plan.chunkSize)
-      if (end <= this.#chunked) continue // acknowledged before a pause
-      const form = new FormData()
-      for (const [name, value] of Object.entries(plan.fields)) form.append(name, value)
-      form.append(plan.fileField, data.slice(start, end), this.#o.name)
-      const headers = { ...plan.headers, 'content-range': `bytes ${start}-${end - 1}/${total}` }
-      const sent = await this.#o.limiter.run(() => withRetries(() => this.#post(n, plan.url, form, headers, signal), this.#o.retry, signal), signal)
-      answer = answerOf(sent)
-      this.#chunked = end
-      this.#markDone(n, '', end - start)
-      this.#inflight.delete(n)
-      this.#progress()
-    }
-    if (answer === undefined) throw new TransportError('invalid_plan', 'The chunked upload ended without an answer from storage; upload the file again.')
-    return this.#finish({ token: plan.token, response: answer }, n, signal)
-  }
-
   /** One request to storage whose progress counts as part `n`'s. */
   #send(n: number, method: 'PUT' | 'POST', url: string, body: Blob | FormData, headers: Record<string, string>, signal: AbortSignal) {
     return send(url, body, {
@@ -305,14 +275,6 @@ export class FileUpload {
         this.#progress()
       },
     })
-  }
-
-  async #post(n: number, url: string, form: FormData, headers: Record<string, string>, signal: AbortSignal) {
-    try {
-      return await this.#send(n, 'POST', url, form, headers, signal)
-    } finally {
-      this.#inflight.delete(n)
-    }
   }
 
   async #single(data: Blob, signal: AbortSignal): Promise<UploadResult> {
