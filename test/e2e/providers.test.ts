@@ -106,6 +106,60 @@ for (const name of ['viesus', 'upscayl', 'luw', 'uploadcare', 'cloudinary'] as c
       }
     })
 
+    if (name === 'upscayl' || name === 'cloudinary') {
+      it('pausing mid-upload and resuming completes byte-identical, sending only what storage had not acknowledged', async () => {
+        const { page } = await open()
+        try {
+          // Hold the second chunk (Cloudinary) or part 3 (Upscayl) at the network until the upload is paused.
+          const held = name === 'cloudinary' ? (u: URL, h: Record<string, string>) => /^bytes [1-9]/.test(h['content-range'] ?? '') : (u: URL) => /\/s3\/[^/]+\/3$/.test(u.pathname)
+          let holding: (() => void) | undefined
+          const reached = new Promise<void>((resolve) => {
+            void page.route(`${hosted.fake.url}/**`, async (route) => {
+              const r = route.request()
+              if (r.method() !== 'OPTIONS' && !holding && held(new URL(r.url()), r.headers())) {
+                holding = () => void route.abort().catch(() => {})
+                resolve()
+                return
+              }
+              await route.continue()
+            })
+          })
+          // What storage acknowledged before the pause, as the page saw it.
+          const keyOf = (url: URL, h: Record<string, string>) => (name === 'cloudinary' ? String(h['content-range']).split('-')[0] : url.pathname.split('/').pop()!)
+          const acked: string[] = []
+          let pausedAt = Infinity
+          page.on('requestfinished', async (r) => {
+            const u = new URL(r.url())
+            if (u.origin !== hosted.fake.url || r.method() === 'OPTIONS' || Date.now() > pausedAt || (await r.response())?.status() !== 200) return
+            if (name === 'cloudinary' ? u.pathname.endsWith('/upload') : u.pathname.startsWith('/s3/')) acked.push(keyOf(u, r.headers()))
+          })
+          await setInputFiles(page, [files.big.path])
+          await page.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
+          await reached
+          await new Promise((r) => setTimeout(r, 300)) // the other parts finish meanwhile
+          await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.pauseAll())
+          pausedAt = Date.now()
+          holding!()
+          await page.unroute(`${hosted.fake.url}/**`)
+          const before = hosted.fake.requests.length
+          await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.resumeAll())
+          await page.waitForFunction(() => (document.querySelector('hoist-uploader')!.uppy!.getFiles()[0]?.progress.uploadComplete ?? false) === true, undefined, { timeout: 60_000 })
+          const info = await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.getFiles()[0].response!.body as unknown as { provider: { id: string } })
+          assert.equal(sha256(hosted.fake.stored.get(info.provider.id)!.bytes), files.big.sha)
+          // Resuming sends what was held back and what had not finished, never what storage had acknowledged.
+          const later = hosted.fake.requests
+            .slice(before)
+            .filter((r) => r.method !== 'OPTIONS' && (name === 'cloudinary' ? r.path.endsWith('/upload') : r.path.startsWith('/s3/')))
+            .map((r) => keyOf(new URL(r.path, hosted.fake.url), r.headers as Record<string, string>))
+          assert.ok(acked.length >= 1, 'storage acknowledged something before the pause')
+          assert.deepEqual(later.filter((k) => acked.includes(k)), [], `sent again after resuming: ${later.join(', ')} (acknowledged before: ${acked.join(', ')})`)
+          assert.ok(later.includes(name === 'cloudinary' ? 'bytes 20000000' : '3'), 'the held request was sent again')
+        } finally {
+          await page.close()
+        }
+      })
+    }
+
     it('a documented provider error fails that file with a clear upload-error, and the other file finishes', async () => {
       const { page } = await open()
       try {
