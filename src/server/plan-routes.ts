@@ -12,6 +12,8 @@ import type { FinishRequest, Plan, StoredInfo } from '../shared/plan.js'
 /** A hosted upload's finish token: the provider's own ids, and what the file was declared to be. */
 interface ProviderToken {
   provider: string
+  /** The user's key prefix: a token is finished only by the user it was planned for. */
+  prefix: string
   state: object
   size: number
   type: string
@@ -46,7 +48,7 @@ export async function plan<User>(c: Call<User>): Promise<Response> {
   if (provider) {
     const file = { filename, safeName: safeName(filename), type: object.type, size, metadata: userMetadata(object.metadata), expiresIn: c.opts.expiresIn }
     const { plan: planned, state } = await provider.plan(file)
-    const token = signToken(c.opts.secret, 'finish', { provider: provider.name, state, size, type: object.type, name: filename } satisfies ProviderToken, c.opts.uploadExpiresIn)
+    const token = signToken(c.opts.secret, 'finish', { provider: provider.name, prefix: c.prefix, state, size, type: object.type, name: filename } satisfies ProviderToken, c.opts.uploadExpiresIn)
     answer = { expires: c.opts.expiresIn, ...planned, token } as Plan
   } else if (partSize === undefined) {
     answer = { kind: 'put', expires: c.opts.expiresIn, ...(await signPut(c, object, size)) }
@@ -73,6 +75,7 @@ export async function finish<User>(c: Call<User>): Promise<Response> {
 async function finishHosted<User>(c: Call<User>, t: ProviderToken, body: Partial<FinishRequest>): Promise<StoredInfo> {
   const provider = c.opts.provider
   if (!provider || provider.name !== t.provider) throw new HttpError(403, 'invalid_token', 'That finish token is for another storage than this server uploads to.')
+  if (t.prefix !== c.prefix) throw new HttpError(403, 'key_not_allowed', 'That upload belongs to another user.')
   const parts = body.parts === undefined ? undefined : readParts({ parts: body.parts })
   const record = await provider.finish(t.state, { parts, response: body.response }, { size: t.size, type: t.type, name: t.name })
   await enforceHosted(c, provider, t, record)

@@ -239,9 +239,12 @@ describe('VIESUS, Luw.ai and Uploadcare plans', () => {
       const done = await call(h, 'POST', '/finish', { token: p.token, response: sent.json })
       assert.equal(done.status, 200, done.text)
       assert.deepEqual([done.json.provider.id, done.json.width, done.json.height], [sent.json.file, 12, 10])
-      // Another file's answer cannot finish this plan.
-      const p2 = (await planFor(h, 'b.png', 'image/png', 99)).json
-      assert.equal((await call(h, 'POST', '/finish', { token: p2.token, response: sent.json })).json.error.code, 'size_mismatch')
+      // Another upload's answer cannot finish this plan, nor can another user finish it.
+      const p2 = (await planFor(h, 'b.png', 'image/png', image.length)).json
+      assert.equal((await call(h, 'POST', '/finish', { token: p2.token, response: sent.json })).json.error.code, 'invalid_response')
+      const other = hosted(uploadcareStorage({ publicKey: 'pub', secretKey: API_SECRET, uploadUrl: fake.url }), { authorize: () => ({ id: 'u2' }) })
+      const stolen = await call(other, 'POST', '/finish', { token: p.token, response: sent.json })
+      assert.deepEqual([stolen.status, stolen.json.error.code], [403, 'key_not_allowed'])
       const big = (await planFor(h, 'v.mp4', 'video/mp4', 11 * 1024 * 1024)).json
       assert.equal(big.kind, 'parts')
       assert.equal(Object.keys(big.urls).length, 3)

@@ -3,7 +3,7 @@
 // PUTs the parts, the server completes it. /info/ describes the file. With a secret key every upload
 // is signed (https://uploadcare.com/docs/security/secure-uploads/): the signature is made here, and
 // the secret never reaches the page.
-import { createHmac } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { badRequest } from '../errors.js'
 import { type Fetch, formOf, ProviderApi, requireString, trimSlash } from './api.js'
 import type { Provider, ProviderFile } from './types.js'
@@ -33,9 +33,15 @@ export function uploadcareSignature(secretKey: string, expire: number): string {
 interface State {
   /** Set for multipart uploads; a form upload's uuid comes with its answer. */
   uuid?: string
+  /** A form upload's mark (metadata `hoist_upload`), which ties its answer's uuid to this plan. */
+  mark?: string
 }
 
+/** The metadata key that marks a form upload as this plan's. */
+const MARK = 'hoist_upload'
+
 interface Info {
+  metadata?: Record<string, unknown> | null
   uuid?: unknown
   size?: unknown
   mime_type?: unknown
@@ -81,7 +87,8 @@ export function uploadcareStorage(options: UploadcareStorageOptions): Provider<S
     async plan(file) {
       const common = { UPLOADCARE_PUB_KEY: publicKey, UPLOADCARE_STORE: store, ...metadataFields(file), ...signed(file.expiresIn) }
       if (file.size < UPLOADCARE_MULTIPART_FROM) {
-        return { plan: { kind: 'form', url: `${base}/base/`, fields: common, fileField: 'file' }, state: {} }
+        const mark = randomBytes(12).toString('hex')
+        return { plan: { kind: 'form', url: `${base}/base/`, fields: { ...common, [`metadata[${MARK}]`]: mark }, fileField: 'file' }, state: { mark } }
       }
       const partSize = partSizeFor(file.size)
       const started = (await api.call(`${base}/multipart/start/`, {
@@ -105,9 +112,9 @@ export function uploadcareStorage(options: UploadcareStorageOptions): Provider<S
       }
       const raw = await info(uuid)
       const size = typeof raw.size === 'number' ? raw.size : -1
-      // Nothing in a form upload binds its uuid to this plan: the file must be the one planned.
-      if (!state.uuid && (size !== file.size || raw.original_filename !== file.name)) {
-        throw badRequest('size_mismatch', `Uploadcare holds a different file under ${uuid} than the one this upload planned.`)
+      // A form upload's answer names the file by uuid; its mark proves it is this plan's file.
+      if (!state.uuid && raw.metadata?.[MARK] !== state.mark) {
+        throw badRequest('invalid_response', `The file ${uuid} at Uploadcare was not uploaded by this plan.`)
       }
       const record = { id: uuid, url: `${cdn}/${uuid}/`, size, type: typeof raw.mime_type === 'string' ? raw.mime_type : file.type, name: typeof raw.original_filename === 'string' ? raw.original_filename : file.name, raw }
       const img = raw.image_info
