@@ -25,6 +25,7 @@
 // Routes:
 //   POST /v1_1/<cloud>/<image|video|raw|auto>/upload   CORS (documented for browser uploads)
 //   POST /v1_1/<cloud>/<image|video|raw>/destroy       no CORS (a server call)
+//   GET  /v1_1/<cloud>/resources/<rt>/upload/<id>      Admin API details, Basic auth, no CORS
 //   GET|HEAD /<cloud>/<resource_type>/upload[/v<version>]/<public_id>[.<format>]   the CDN, CORS
 // `fake.stored` holds each asset under its public_id once its upload is complete.
 //
@@ -122,6 +123,7 @@ const MIME: Record<string, string> = {
 }
 
 const API_PATH = /^\/v1_1\/([^/]+)\/([^/]+)\/(upload|destroy)$/
+const ADMIN_RESOURCE = /^\/v1_1\/([^/]+)\/resources\/([^/]+)\/([^/]+)\/(.+)$/
 const CDN_PATH = /^\/([^/]+)\/(image|video|raw)\/upload\/(?:v(\d+)\/)?(.+)$/
 
 // ---------------------------------------------------------------------------------------------------
@@ -721,9 +723,29 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
       if (!DESTROY_TYPES.has(resourceType!)) fail(400, `Invalid resource_type ${resourceType}. Valid values: image, video, raw`)
       return destroy(fr, resourceType!)
     }
+    const admin = ADMIN_RESOURCE.exec(fr.path)
+    if (admin) return resource(fr, admin)
     const cdn = CDN_PATH.exec(fr.path)
     if (cdn) return deliver(fr, cdn)
     return fail(404, 'Not found')
+  }
+
+  // Admin API, "Get details of a single resource by public ID"
+  // (https://cloudinary.com/documentation/admin_api#get_details_of_a_single_resource_by_public_id):
+  // GET /v1_1/<cloud>/resources/<resource_type>/<type>/<public_id>, Basic auth with key and secret
+  // only (a server call: no CORS). Answers the asset as stored, never its upload signature.
+  const resource = (fr: FakeRequest, m: RegExpExecArray): FakeResponse => {
+    const [, cloud, resourceType, type, encodedId] = m
+    if (fr.method !== 'GET') fail(404, `Unsupported method ${fr.method}`)
+    if (cloud !== cloudName) fail(404, `Invalid cloud_name ${cloud}`)
+    const authorization = String(fr.headers.authorization ?? '')
+    if (!/^Basic\s/i.test(authorization)) fail(401, 'Must supply api_key')
+    checkBasic(authorization)
+    const publicId = decodeURIComponent(encodedId!)
+    const asset = assets.get(publicId)
+    if (!asset || asset.resource_type !== resourceType || asset.type !== type) fail(404, `Resource not found - ${publicId}`)
+    const { signature: _s, api_key: _k, done: _d, existing: _e, ...details } = asset!
+    return { status: 200, body: details }
   }
 
   // The upload endpoint is documented for browser uploads (CORS); so is delivery. Destroy is not.

@@ -3,7 +3,7 @@
 // the browser POSTs the file (in chunks with Content-Range and X-Unique-Upload-Id above `chunkSize`),
 // and the server verifies the answer's signature before it reports the file. Without an API secret,
 // uploads are unsigned and go through an unsigned upload preset.
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { badRequest, HttpError } from '../errors.js'
 import { type Fetch, formOf, ProviderApi, requireString, trimSlash } from './api.js'
 import type { Provider, ProviderFile } from './types.js'
@@ -22,7 +22,7 @@ export interface CloudinaryStorageOptions {
   resourceType?: 'auto' | 'image' | 'video' | 'raw'
   /** Files above this go in chunks of this size, at least 5 MB (default 20 MB). */
   chunkSize?: number
-  /** `sha1` (default) or `sha256`, as the product environment is set. */
+  /** `sha1` (default) or `sha256`: the product environment's signature algorithm setting. */
   signatureAlgorithm?: 'sha1' | 'sha256'
   fetch?: Fetch
 }
@@ -91,8 +91,17 @@ export function cloudinaryStorage(options: CloudinaryStorageOptions): Provider<S
     if (context) params.context = context
     if (!signedMode) return params
     params.timestamp = now()
-    if (algorithm === 'sha256') params.signature_algorithm = 'sha256'
     return { ...params, api_key: apiKey!, signature: cloudinarySignature(params, apiSecret!, algorithm) }
+  }
+
+  /** The asset as Cloudinary's Admin API describes it (Basic auth with the key and secret). */
+  async function details(r: UploadAnswer): Promise<UploadAnswer> {
+    const type = typeof r.resource_type === 'string' && /^(image|video|raw)$/.test(r.resource_type) ? r.resource_type : 'image'
+    const id = String(r.public_id).split('/').map(encodeURIComponent).join('/')
+    const auth = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`
+    const asset = (await api.call(`${prefix}/v1_1/${encodeURIComponent(cloudName)}/resources/${type}/upload/${id}`, { headers: { authorization: auth } })) as UploadAnswer
+    if (!asset || typeof asset.bytes !== 'number') throw api.unexpected("the asset's details")
+    return asset
   }
 
   return {
@@ -118,20 +127,27 @@ export function cloudinaryStorage(options: CloudinaryStorageOptions): Provider<S
       if (r.public_id !== state.publicId && !r.public_id.endsWith(`/${state.publicId}`)) {
         throw badRequest('invalid_response', 'That Cloudinary answer is for another upload than this plan.')
       }
+      // Unsigned: nothing can be checked without the secret; the page's report is all there is.
+      let stored: UploadAnswer = r
       if (signedMode) {
-        const expected = cloudinarySignature({ public_id: r.public_id, version: String(r.version) }, apiSecret!, algorithm)
-        if (r.signature !== expected) throw new HttpError(400, 'invalid_signature', "The Cloudinary answer's signature does not verify; it was not sent by Cloudinary for this upload.")
+        const expected = Buffer.from(cloudinarySignature({ public_id: r.public_id, version: String(r.version) }, apiSecret!, algorithm))
+        const given = Buffer.from(typeof r.signature === 'string' ? r.signature : '')
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new HttpError(400, 'invalid_signature', "The Cloudinary answer's signature does not verify; it was not sent by Cloudinary for this upload.")
+        }
+        // The signature covers only public_id and version: size, URL and pixel size come from Cloudinary itself.
+        stored = await details(r)
       }
       const record = {
         id: r.public_id,
-        url: typeof r.secure_url === 'string' ? r.secure_url : '',
-        size: typeof r.bytes === 'number' ? r.bytes : -1,
+        url: typeof stored.secure_url === 'string' ? stored.secure_url : '',
+        size: typeof stored.bytes === 'number' ? stored.bytes : -1,
         type: file.type,
         name: file.name,
-        etag: typeof r.etag === 'string' ? r.etag : undefined,
+        etag: typeof stored.etag === 'string' ? stored.etag : undefined,
         raw: r,
       }
-      if (typeof r.width === 'number' && typeof r.height === 'number') Object.assign(record, { width: r.width, height: r.height })
+      if (typeof stored.width === 'number' && typeof stored.height === 'number') Object.assign(record, { width: stored.width, height: stored.height })
       return record
     },
     async delete(record) {
