@@ -41,7 +41,7 @@ export async function plan<User>(c: Call<User>): Promise<Response> {
   const metadata = body.metadata === undefined ? {} : body.metadata
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw badRequest('invalid_metadata', 'metadata must be an object.')
   const declared = { ...(metadata as Record<string, unknown>), declaredSize: size, ...(partSize === undefined ? {} : { partSize }) }
-  const { object } = newObject(c, body.filename, body.type, declared, partSize !== undefined)
+  const { object, declared: checked } = newObject(c, body.filename, body.type, declared, partSize !== undefined)
   const filename = body.filename as string
   const provider = c.opts.provider
   let answer: Plan
@@ -49,14 +49,14 @@ export async function plan<User>(c: Call<User>): Promise<Response> {
     const file = { filename, safeName: safeName(filename), type: object.type, size, metadata: userMetadata(object.metadata), expiresIn: c.opts.expiresIn }
     const { plan: planned, state } = await provider.plan(file)
     const token = signToken(c.opts.secret, 'finish', { provider: provider.name, prefix: c.prefix, state, size, type: object.type, name: filename } satisfies ProviderToken, c.opts.uploadExpiresIn)
-    answer = { expires: c.opts.expiresIn, ...planned, token } as Plan
+    answer = { ...planned, expires: planned.expires ?? c.opts.expiresIn, token } as Plan
   } else if (partSize === undefined) {
     answer = { kind: 'put', expires: c.opts.expiresIn, ...(await signPut(c, object, size)) }
   } else {
     const first = body.partNumbers === undefined ? [] : partNumbersOf(body.partNumbers)
-    const created = await startMultipart(c, object, { size, partSize: partSize as number }, first)
+    const created = await startMultipart(c, object, { size, partSize: checked.partSize }, first)
     const urls = ('presignedUrls' in created ? created.presignedUrls : {}) as Record<string, string>
-    answer = { kind: 'parts', token: created.uploadId, uploadId: created.uploadId, key: created.key, partSize: partSize as number, urls, headers: {}, etags: true, expires: c.opts.expiresIn }
+    answer = { kind: 'parts', token: created.uploadId, uploadId: created.uploadId, key: created.key, partSize: checked.partSize!, urls, headers: {}, etags: true, expires: c.opts.expiresIn }
   }
   return json(answer)
 }

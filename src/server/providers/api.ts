@@ -48,6 +48,9 @@ export class ProviderApi {
     const said = providerMessage(body)
     const detail = said ? `: ${this.redact(said)}` : ''
     const t = this.#title
+    // Uploadcare says "out of credits" with a 403 and its own error code.
+    const code = (body as { error?: { error_code?: unknown } } | undefined)?.error?.error_code
+    if (code === 'AccountLimitsExceededError' || code === 'AccountUnpaidError') return new HttpError(402, 'provider_payment_required', `${t} needs payment before it takes more uploads${detail}.`)
     if (status === 401 || status === 403) return new HttpError(502, 'provider_auth_failed', `${t} refused the server's API credentials (HTTP ${status})${detail}.`)
     if (status === 402) return new HttpError(402, 'provider_payment_required', `${t} needs payment before it takes more uploads (HTTP 402)${detail}.`)
     if (status === 429 || status === 420) return new HttpError(429, 'provider_rate_limited', `${t} is rate limiting uploads (HTTP ${status}); try again shortly${detail}.`, { 'retry-after': '5' })

@@ -1,7 +1,7 @@
 // Luw.ai (https://docs.luw.ai, "Uploading Files"): Bearer token. POST /v2/upload (form `filename`,
 // optional `pid`) → one PUT to `signed_url` with Content-Type, Cache-Control and Expires →
 // GET /v2/finalize_upload?url=<final_url>. The token stays on the server; the page only PUTs.
-import { badRequest } from '../errors.js'
+import { badRequest, HttpError } from '../errors.js'
 import { type Fetch, formOf, ProviderApi, requireString, trimSlash } from './api.js'
 import type { Provider } from './types.js'
 
@@ -33,9 +33,12 @@ export const LUW_TYPES: Record<string, string> = {
 }
 
 const TEMPORARY = 'x12tmp-'
-/** The docs' long-lived caching headers for the stored file. */
+/**
+ * The docs' long-lived caching headers for the stored file, exactly as documented: the signed URL
+ * may sign them, so the value is the documented one rather than one of Hoist's choosing.
+ */
 const CACHE_CONTROL = 'max-age=315360000'
-const expiresHeader = () => new Date(Date.now() + 315_360_000_000).toUTCString()
+const EXPIRES = 'Sun, 19 Jul 2030 18:06:32 GMT'
 
 interface State {
   finalUrl: string
@@ -47,6 +50,18 @@ export function luwStorage(options: LuwStorageOptions): Provider<State> {
   if (options.pid !== undefined && !/^\d+$/.test(String(options.pid))) throw new TypeError('luwStorage: pid must be an integer persona id')
   const api = new ProviderApi('Luw.ai', options.fetch, [token])
   const auth = { authorization: `Bearer ${token}` }
+
+  async function storedSize(finalUrl: string): Promise<number> {
+    let response: Response
+    try {
+      response = await (options.fetch ?? fetch)(finalUrl, { method: 'HEAD', signal: AbortSignal.timeout(30_000) })
+    } catch {
+      throw new HttpError(502, 'provider_unreachable', "The upload server could not reach Luw.ai's CDN to check the stored file.")
+    }
+    const length = Number(response.headers.get('content-length'))
+    if (!response.ok || !Number.isSafeInteger(length)) throw new HttpError(502, 'provider_error', `Luw.ai's CDN did not confirm the stored file (HTTP ${response.status}).`)
+    return length
+  }
 
   return {
     kind: 'provider',
@@ -63,13 +78,15 @@ export function luwStorage(options: LuwStorageOptions): Provider<State> {
       const form = formOf({ filename, pid: options.pid === undefined ? undefined : String(options.pid) })
       const answer = (await api.call(`${base}/v2/upload`, { method: 'POST', headers: auth, body: form })) as { status?: unknown; signed_url?: unknown; final_url?: unknown }
       if (answer?.status !== true || typeof answer.signed_url !== 'string' || typeof answer.final_url !== 'string') throw api.unexpected('signed_url and final_url')
-      const headers = { 'content-type': type, 'cache-control': CACHE_CONTROL, expires: expiresHeader() }
+      const headers = { 'content-type': type, 'cache-control': CACHE_CONTROL, expires: EXPIRES }
       return { plan: { kind: 'put', url: answer.signed_url, headers }, state: { finalUrl: answer.final_url } }
     },
     async finish(state, _result, file) {
       const raw = (await api.call(`${base}/v2/finalize_upload?${new URLSearchParams({ url: state.finalUrl })}`, { headers: auth })) as { status?: unknown }
       if (raw?.status !== true) throw api.refusal(400, raw)
-      return { id: state.finalUrl, url: state.finalUrl, size: file.size, type: LUW_TYPES[/\.([^.]+)$/.exec(file.name)?.[1]?.toLowerCase() ?? ''] ?? file.type, name: file.name, raw }
+      // Luw.ai's answer says nothing of the file: its CDN tells what is stored.
+      const size = await storedSize(state.finalUrl)
+      return { id: state.finalUrl, url: state.finalUrl, size, type: LUW_TYPES[/\.([^.]+)$/.exec(file.name)?.[1]?.toLowerCase() ?? ''] ?? file.type, name: file.name, raw }
     },
   }
 }

@@ -2,6 +2,7 @@
 // `X-API-Key`. get-upload-url answers every part URL at once and the part size it dictates → the
 // browser PUTs the parts → complete-multipart-upload with the parts' ETags. The `key` it takes is "the
 // S3 key where the file is stored": the `path` get-upload-url answered, which start-task takes too.
+import { badRequest } from '../errors.js'
 import { type Fetch, ProviderApi, requireString, trimSlash } from './api.js'
 import type { Provider } from './types.js'
 
@@ -15,6 +16,8 @@ export interface UpscaylStorageOptions {
 interface State {
   uploadId: string
   path: string
+  /** Parts the plan has: a complete must list every one. */
+  parts: number
 }
 
 interface UploadUrls {
@@ -53,13 +56,15 @@ export function upscaylStorage(options: UpscaylStorageOptions): Provider<State> 
       // "Timestamp of URL expiration": epoch milliseconds, or seconds as the docs' examples look.
       const expiresAt = typeof d.expiresAt === 'number' ? (d.expiresAt < 1e12 ? d.expiresAt * 1000 : d.expiresAt) : undefined
       const expires = expiresAt === undefined ? undefined : Math.max(60, Math.floor((expiresAt - Date.now()) / 1000))
-      return { plan: { kind: 'parts', partSize, urls, headers: {}, etags: true, expires }, state: { uploadId: d.uploadId, path: d.path } }
+      return { plan: { kind: 'parts', partSize, urls, headers: {}, etags: true, expires }, state: { uploadId: d.uploadId, path: d.path, parts: count } }
     },
     async finish(state, result, file) {
-      const parts = result.parts
-      if (!Array.isArray(parts) || parts.length === 0) throw api.unexpected('parts')
+      const parts = result.parts ?? []
+      // Storage would assemble whatever subset it is given: every planned part must be there.
+      if (parts.length !== state.parts) throw badRequest('invalid_parts', `This upload has ${state.parts} parts; the finish call lists ${parts.length}.`)
       const raw = await post('/complete-multipart-upload', { uploadId: state.uploadId, key: state.path, parts })
-      // The completion answer is not documented beyond success; the plan's path is the handle.
+      // The completion answer is not documented beyond success; the plan's path is the handle. Upscayl
+      // reports no size or type: the declared ones stand, and the parts' exact count was checked.
       return { id: state.path, url: '', size: file.size, type: file.type, name: file.name, raw }
     },
   }
