@@ -136,7 +136,8 @@ export class Backend {
       const code = payload?.error?.code ?? 'endpoint_error'
       const message = payload?.error?.message ?? `The upload endpoint answered HTTP ${response.status}.`
       const retryAfter = Number(response.headers.get('retry-after')) || undefined
-      throw new TransportError(code, message, { status: response.status, retryable: retryableStatus(response.status), retryAfter })
+      // A hosted API refusing the server's credentials is a setup error: trying again does not help.
+      throw new TransportError(code, message, { status: response.status, retryable: retryableStatus(response.status) && code !== 'provider_auth_failed', retryAfter })
     }, this.#opts.retry, signal)
   }
 }

@@ -27,22 +27,30 @@ export interface Executed {
   requests: number
 }
 
-export async function putFile(lane: Lane, plan: PutPlan): Promise<Executed> {
+/**
+ * Sends one whole-file request, retried; storage's 403 for an expired URL or signature gets a
+ * fresh plan of the same kind for the next try. A failed request stored nothing.
+ */
+async function whole<P extends PutPlan | FormPlan>(lane: Lane, plan: P, send: (plan: P) => Promise<Sent>): Promise<{ plan: P; sent: Sent }> {
   let target = plan
-  await lane.request(async () => {
+  const sent = await lane.request(async () => {
     try {
-      await lane.send(0, 'PUT', target.url, lane.data, target.headers)
+      return await send(target)
     } catch (err) {
-      // A refused or expired URL is fixed by a new plan; a failed PUT stored nothing.
-      if (err instanceof TransportError && err.status === 403) {
+      if (err instanceof TransportError && err.status === 403 && err.retryable) {
         const fresh = await lane.replan()
-        if (fresh?.kind === 'put') target = fresh
+        if (fresh?.kind === plan.kind) target = fresh as P
       }
       throw err
     }
   })
   lane.stored(0, lane.data.size)
-  return { finish: { token: target.token }, requests: 1 }
+  return { plan: target, sent }
+}
+
+export async function putFile(lane: Lane, plan: PutPlan): Promise<Executed> {
+  const done = await whole(lane, plan, (p) => lane.send(0, 'PUT', p.url, lane.data, p.headers))
+  return { finish: { token: done.plan.token }, requests: 1 }
 }
 
 function formOf(fields: Record<string, string>, fileField: string, file: Blob, name: string): FormData {
@@ -53,10 +61,8 @@ function formOf(fields: Record<string, string>, fileField: string, file: Blob, n
 }
 
 export async function postForm(lane: Lane, plan: FormPlan): Promise<Executed> {
-  const form = formOf(plan.fields, plan.fileField, lane.data, lane.name)
-  const sent = await lane.request(() => lane.send(0, 'POST', plan.url, form, {}))
-  lane.stored(0, lane.data.size)
-  return { finish: { token: plan.token, response: answerOf(sent) }, requests: 1 }
+  const done = await whole(lane, plan, (p) => lane.send(0, 'POST', p.url, formOf(p.fields, p.fileField, lane.data, lane.name), {}))
+  return { finish: { token: done.plan.token, response: answerOf(done.sent) }, requests: 1 }
 }
 
 /** Chunk POSTs one after another, each with its Content-Range; the last answer describes the file. */

@@ -117,6 +117,10 @@ describe('Upscayl: errors by status, secrets redacted', () => {
       const r = await fetch(p.urls[n], { method: 'PUT', body: bytes.subarray((n - 1) * p.partSize, n * p.partSize) })
       parts.push({ PartNumber: n, ETag: r.headers.get('etag')!.replace(/"/g, '') })
     }
+    // Storage would assemble a subset: every planned part must be listed.
+    const partial = await call(h, 'POST', '/finish', { token: p.token, parts: parts.slice(0, 2) })
+    assert.deepEqual([partial.status, partial.json.error.code], [400, 'invalid_parts'])
+    assert.equal((await call(h, 'POST', '/finish', { token: p.token })).json.error.code, 'invalid_parts')
     const done = await call(h, 'POST', '/finish', { token: p.token, parts })
     assert.equal(done.status, 200, done.text)
     assert.equal(done.json.provider.name, 'upscayl')
@@ -158,6 +162,19 @@ describe('finish checks what the provider stored', () => {
     const r2 = await call(h, 'POST', '/finish', { token: other.token, response: sent.json })
     assert.equal(r2.json.error.code, 'invalid_response')
     assert.equal(responseSignature(sent.json.public_id, sent.json.version, API_SECRET), sent.json.signature)
+  })
+  it('Cloudinary: size and URL come from Cloudinary, not from the answer the page relays', async () => {
+    const image = png(6, 6)
+    const p = (await planFor(h, 'g.png', 'image/png', image.length)).json
+    const sent = await postForm(p.url, p.fields, p.fileField, image, 'g.png')
+    const doctored = { ...sent.json, bytes: 1, width: 9999, secure_url: 'https://elsewhere.example/x.png' }
+    const done = await call(h, 'POST', '/finish', { token: p.token, response: doctored })
+    assert.equal(done.status, 200, done.text)
+    assert.deepEqual([done.json.size, done.json.url, done.json.width], [image.length, sent.json.secure_url, 6])
+    // The fake's Admin API, like Cloudinary's, answers only the key and secret.
+    const adminUrl = `${fake.url}/v1_1/demo/resources/image/upload/${sent.json.public_id}`
+    assert.equal((await fetch(adminUrl)).status, 401)
+    assert.equal((await fetch(adminUrl, { headers: { authorization: `Basic ${Buffer.from('1234:wrong-secret').toString('base64')}` } })).status, 401)
   })
   it('Cloudinary: more bytes than declared → size_mismatch, and the asset is destroyed', async () => {
     const declared = png(8, 8)
@@ -221,6 +238,12 @@ describe('VIESUS, Luw.ai and Uploadcare plans', () => {
       assert.equal(p.headers['cache-control'], 'max-age=315360000')
       assert.ok(new Date(p.headers.expires).getTime() > Date.now())
       assert.ok([...fake.uploads.values()][0].filename.startsWith('x12tmp-'))
+      // Finishing before the PUT is Luw.ai's refusal; a PUT of other bytes than declared is caught by the CDN's length.
+      assert.equal((await call(h, 'POST', '/finish', { token: p.token })).json.error.code, 'provider_rejected')
+      const put = await fetch(p.url, { method: 'PUT', body: new Uint8Array(12) as BodyInit, headers: p.headers })
+      assert.equal(put.status, 200)
+      const lie = await call(h, 'POST', '/finish', { token: p.token })
+      assert.deepEqual([lie.status, lie.json.error.code], [400, 'size_mismatch'])
     } finally {
       await fake.close()
     }
