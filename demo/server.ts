@@ -19,7 +19,7 @@ function chooseStorage(): ReturnType<typeof storageFromEnv> {
     return storageFromEnv(dir, secret, process.env, process.env.HOIST_STORAGE)
   } catch (err) {
     if (!(err instanceof SetupError || err instanceof TypeError)) throw err
-    console.error(`npm run demo: ${err.message.replace('--storage ', 'HOIST_STORAGE=')}`)
+    console.error(`npm run demo: ${err.message.replace(/^--storage (\w+) needs/, 'HOIST_STORAGE=$1 needs').replace(/^--storage /, 'HOIST_STORAGE ')}`)
     process.exit(1)
   }
 }
