@@ -12,6 +12,7 @@ import { launchChromium } from '../test/helpers/browser.js'
 import { writeTestFile } from '../test/helpers/page.js'
 import { measure, report } from './size.mjs'
 import { compare, makeScenario, mbps, median, MODES, openPage, type ScenarioResult, withRgw } from './transfer.js'
+import { hostedUpscayl } from './hosted.js'
 import type { Browser } from 'playwright-core'
 import { LINKS, overLink } from './wan.js'
 import { runLoad } from './load.js'
@@ -147,6 +148,14 @@ try {
     const verify = await verifyCost(browser, app, dir)
     return { loopback, heap, thousand, verify }
   })
+  let hosted: Awaited<ReturnType<typeof hostedUpscayl>> | undefined
+  if (transferOn) {
+    // The hosted row runs the built CLI and a page on the CDN build: build what is being measured.
+    const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' })
+    if (built.status !== 0) throw new Error('npm run build failed')
+    log('hosted: 1 × 256 MiB through the Upscayl contract fake')
+    hosted = await hostedUpscayl(browser, scenarios[0])
+  }
   const wan: { label: string; capacity: number; result: ScenarioResult }[] = []
   if (wanOn) {
     const wanFile = makeScenario(dir, `1 × ${wanSize / MiB} MiB`, 1, wanSize)
@@ -183,7 +192,8 @@ try {
       ]),
       target('endpoint requests per GiB, hoist / uppy-aws-s3', perGiB('hoist') / perGiB('uppy-aws-s3'), 0.125, '', 'at most'),
       target('JS heap growth over 2 GiB, MiB', (o.heap.peak - o.heap.baseline) / MiB, 64, '', 'under'),
-      target('longest task adding 1,000 files, ms', o.thousand.longest, 200, WHY.thousand, 'at most'),
+      // The Long Tasks API reports only tasks of 50 ms or more: 0 means none reached 50 ms.
+      { ...target('longest task adding 1,000 files, ms', o.thousand.longest, 200, WHY.thousand, 'at most'), ...(o.thousand.longest === 0 ? { row: '| longest task adding 1,000 files, ms | none ≥ 50 | at most 200 | met |' } : {}) },
     ]
     return `## Targets
 
@@ -201,7 +211,16 @@ Widget runs are timed from \`upload()\` to \`all-complete\`, which includes sign
 
 ${table(o.loopback, 'ceiling')}
 
+${hostedMd(o)}
 Endpoint requests per GiB (1 × 256 MiB, scaled): hoist ${perGiB('hoist').toFixed(0)}, uppy-aws-s3 ${perGiB('uppy-aws-s3').toFixed(0)} (ratio ${(perGiB('hoist') / perGiB('uppy-aws-s3')).toFixed(3)}; target ≤ 0.125).
+`
+  }
+  const hostedMd = (o: NonNullable<typeof out>) => {
+    if (!hosted) return ''
+    const speed = (runs: { seconds: number }[]) => scenarios[0].files[0].size / median(runs.map((r) => r.seconds)) / 1e6
+    const [h, raw] = [speed(hosted.hoist), speed(hosted.raw)]
+    const s3 = mbps(o.loopback[0], 'hoist') / mbps(o.loopback[0], 'raw')
+    return `The hosted-API path, 1 × 256 MiB through \`hoist-uploader serve --storage upscayl\` to the Upscayl contract fake (all part URLs in the plan, parts PUT in parallel), on a page that loads only \`dist/cdn/\`: hoist ${h.toFixed(1)} MB/s, raw PUTs of the same parts to the fake's URLs ${raw.toFixed(1)} MB/s: **hoist / ceiling ${(h / raw).toFixed(2)}**, against ${s3.toFixed(2)} on the S3 path above. The fake is a Node server that keeps the parts in memory, so its MB/s are not RGW's; compare the ratios.
 `
   }
   const wanMd = `## Far links (network namespace, \`tc tbf\` and a delaying relay)
@@ -218,7 +237,7 @@ ${wanRows.join('\n')}
   const memoryMd = (o: NonNullable<typeof out>) => `## Memory and main thread
 
 - JS heap while uploading one 2 GiB file with the hoist transport: ${(o.heap.baseline / MiB).toFixed(1)} MiB before, ${(o.heap.peak / MiB).toFixed(1)} MiB at peak: **growth ${((o.heap.peak - o.heap.baseline) / MiB).toFixed(1)} MiB** (target < 64 MiB).
-- Adding 1,000 files at once (\`addFiles\`, the files made beforehand): longest main-thread task **${o.thousand.longest.toFixed(0)} ms** (target ≤ 200 ms), ${o.thousand.totalMs.toFixed(0)} ms until all are in and a frame is drawn.
+- Adding 1,000 files at once (\`addFiles\`, the files made beforehand): longest main-thread task **${o.thousand.longest === 0 ? 'none of 50 ms or more' : `${o.thousand.longest.toFixed(0)} ms`}** (target ≤ 200 ms; the Long Tasks API reports only tasks of 50 ms or more), ${o.thousand.totalMs.toFixed(0)} ms until all are in and a frame is drawn.
 
 ${verifySection(o.verify)}`
   const md = [

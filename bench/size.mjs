@@ -17,6 +17,15 @@ export async function measure() {
   const entryPath = Object.keys(built.metafile.outputs).find((p) => p.endsWith('dist/cdn/hoist-uploader.js'))
   const ours = { outputFiles: built.outputFiles.filter((f) => f.path.endsWith('/dist/cdn/hoist-uploader.js')) }
   const chunks = built.outputFiles.filter((f) => f.path.includes('/chunks/')).length
+  // What a page loads before its first upload: the entry and every chunk it imports statically.
+  const loaded = new Set()
+  const follow = (out) => {
+    if (loaded.has(out)) return
+    loaded.add(out)
+    for (const i of built.metafile.outputs[out].imports) if (i.kind === 'import-statement' && !i.external) follow(i.path)
+  }
+  follow(entryPath)
+  const pageGzip = built.outputFiles.filter((f) => [...loaded].some((o) => f.path.endsWith(o))).reduce((n, f) => n + gz(f.contents), 0)
   // Minified bytes each part of the entry file contributes, from esbuild's own accounting.
   const inputs = built.metafile.outputs[entryPath].inputs
   const bytesOf = (test) => Object.entries(inputs).filter(([path]) => test(path)).reduce((n, [, i]) => n + i.bytesInOutput, 0)
@@ -38,9 +47,10 @@ export async function measure() {
   const baselineJs = gz(baseline.outputFiles[0].contents)
   const baselineCss = gz(Buffer.from(css))
   return {
-    hoist: { raw: ours.outputFiles[0].contents.length, gzip: oursGzip, parts, chunks },
+    hoist: { raw: ours.outputFiles[0].contents.length, gzip: oursGzip, parts, chunks, pageFiles: loaded.size, pageGzip },
     stockUppy: { rawJs: baseline.outputFiles[0].contents.length, gzipJs: baselineJs, gzipCss: baselineCss, gzip: baselineJs + baselineCss },
     ratio: Number((oursGzip / (baselineJs + baselineCss)).toFixed(3)),
+    pageRatio: Number((pageGzip / (baselineJs + baselineCss)).toFixed(3)),
   }
 }
 
@@ -64,13 +74,16 @@ Both bundled in the same run with esbuild (ESM, minified, no legal comments), me
 | --- | ---: | ---: |
 | \`dist/cdn/hoist-uploader.js\` (Lit + Uppy core, Dashboard, Hoist's transport + Dashboard CSS inside) | ${r.hoist.raw.toLocaleString('en')} B | ${r.hoist.gzip.toLocaleString('en')} B |
 | stock Uppy core + dashboard + aws-s3, with its two stylesheets | ${r.stockUppy.rawJs.toLocaleString('en')} B | ${r.stockUppy.gzip.toLocaleString('en')} B (${r.stockUppy.gzipJs.toLocaleString('en')} JS + ${r.stockUppy.gzipCss.toLocaleString('en')} CSS) |
-| **ratio** | | **${r.ratio.toFixed(3)}×** |
+| **ratio, entry file alone** | | **${r.ratio.toFixed(3)}×** |
+| what a page loads before its first upload: the entry and the ${r.hoist.pageFiles - 1} chunks it imports statically | | ${r.hoist.pageGzip.toLocaleString('en')} B |
+| **ratio, what a page loads** | | **${r.pageRatio.toFixed(3)}×** |
 
-The goal, and the test budget (\`test/server/cdn-size.test.ts\`), is ≤ 1.10×. Of the minified Hoist bundle,
+A page cannot run the entry file without the chunks it imports, so the second ratio is the one a user meets.
+The test budget (\`test/server/cdn-size.test.ts\`, ≤ 1.10×) still counts the entry file alone. Of the minified Hoist bundle,
 Lit's runtime (\`ReactiveElement\` only: the element renders one static box, so lit-html's template engine is left out)
 is ${r.hoist.parts.lit.toLocaleString('en')} B, Hoist's own code ${r.hoist.parts.hoistCode.toLocaleString('en')} B and the embedded CSS (Uppy's and Hoist's theme layer)
-${r.hoist.parts.css.toLocaleString('en')} B; the rest is Uppy itself, as in the baseline. The ${r.hoist.chunks} lazily
-loaded chunks (the languages of \`locale\`, stock \`@uppy/aws-s3\` for \`transport="uppy-aws-s3"\` and Golden Retriever for \`restore\`) are separate files, fetched only when used, and not counted.
+${r.hoist.parts.css.toLocaleString('en')} B; the rest is Uppy itself, as in the baseline. The other ${r.hoist.chunks - (r.hoist.pageFiles - 1)} chunks, loaded lazily
+(the languages of \`locale\`, stock \`@uppy/aws-s3\` for \`transport="uppy-aws-s3"\`, Golden Retriever for \`restore\` and the MD5 code), are separate files, fetched only when used, and not counted.
 `
 }
 

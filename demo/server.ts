@@ -6,12 +6,23 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer as createVite } from 'vite'
 import { createUploadHandler, toNodeHandler } from '../src/server/index.js'
-import { storageFromEnv } from '../src/server/from-env.js'
+import { SetupError, storageFromEnv } from '../src/server/from-env.js'
 
 const port = Number(process.env.PORT ?? 5173)
 const dir = resolve(process.env.HOIST_DIR ?? '.hoist-data')
 const secret = process.env.HOIST_SECRET ?? demoSecret(dir)
-const { storage, description } = storageFromEnv(dir, secret)
+// HOIST_STORAGE picks the storage as `hoist-uploader serve --storage` does.
+const { storage, description } = chooseStorage()
+
+function chooseStorage(): ReturnType<typeof storageFromEnv> {
+  try {
+    return storageFromEnv(dir, secret, process.env, process.env.HOIST_STORAGE)
+  } catch (err) {
+    if (!(err instanceof SetupError || err instanceof TypeError)) throw err
+    console.error(`npm run demo: ${err.message.replace(/^--storage (\w+) needs/, 'HOIST_STORAGE=$1 needs').replace(/^--storage /, 'HOIST_STORAGE ')}`)
+    process.exit(1)
+  }
+}
 
 /** One secret per data folder, so links to stored files survive a restart of the demo. */
 function demoSecret(folder: string): string {

@@ -19,7 +19,7 @@ export interface FileInfo {
   type: string
   /** Lower-case extension without the dot, or `''`. */
   extension: string
-  /** Pixel size of images, read in the browser; `null` for anything else. */
+  /** Pixel size of images: the provider's figures where it reports them, else read in the browser; `null` for anything else. */
   width: number | null
   height: number | null
   etag: string
@@ -30,6 +30,11 @@ export interface FileInfo {
   finishedAt: string
   durationMs: number
   meta: Record<string, unknown>
+  /**
+   * The hosted upload API's own record, when the server uploads to one: its `name` (`viesus`,
+   * `upscayl`, `luw`, `uploadcare`, `cloudinary`), the `id` the app needs next, and its `raw` answer.
+   */
+  provider?: { name: string; id: string; raw: unknown }
 }
 
 export interface UploadErrorInfo {

@@ -296,7 +296,7 @@ export class UppyController implements ReactiveController {
     uppy.on('upload-success', (file, response) => {
       if (!file) return
       const finishedAt = Date.now()
-      const body = response.body as Partial<StoredInfo> | undefined
+      const body = response.body as (Partial<StoredInfo> & { parts?: number }) | undefined
       if (total > 1) this.#announce(this.#t('filesUploadedOfTotal', { complete: ++done, smart_count: total }))
       this.#infos.set(file.id, this.#describe(file as AnyFile, body ?? {}, finishedAt))
     })
@@ -307,7 +307,7 @@ export class UppyController implements ReactiveController {
   }
 
   /** Builds a file's FileInfo after upload; the server's answer about the stored object is the truth. */
-  async #describe(file: AnyFile, answer: Partial<StoredInfo>, finishedAt: number): Promise<FileInfo | null> {
+  async #describe(file: AnyFile, answer: Partial<StoredInfo> & { parts?: number }, finishedAt: number): Promise<FileInfo | null> {
     const config = this.#config()
     const startedAt = this.#startedAt.get(file.id) ?? finishedAt
     try {
@@ -316,7 +316,8 @@ export class UppyController implements ReactiveController {
       const described = typeof answer.url === 'string' && answer.size === file.size
       const read = () => fetchStored(config.endpoint ?? '', answer.key ?? '', file.size ?? 0, { headers: config.headers, withCredentials: config.withCredentials })
       const [stored, dims] = await Promise.all([described ? (answer as StoredInfo) : read(), imageSize(file.data as Blob)])
-      const multipart = (file.size ?? 0) > config.multipartThreshold
+      // The bytes' own count when the transport reports it (hosted APIs dictate their part sizes).
+      const parts = answer.parts ?? ((file.size ?? 0) > config.multipartThreshold ? partCount(stored.size, partSizeFor(stored.size, config.chunkSize)) : 1)
       const { declaredSize: _s, partSize: _p, name: _n, type: _t, ...meta } = file.meta
       const info: FileInfo = {
         id: file.id,
@@ -326,16 +327,17 @@ export class UppyController implements ReactiveController {
         size: stored.size,
         type: stored.type,
         extension: extensionOf(file.name ?? ''),
-        width: dims?.width ?? null,
-        height: dims?.height ?? null,
+        width: stored.width ?? dims?.width ?? null,
+        height: stored.height ?? dims?.height ?? null,
         etag: stored.etag,
-        multipart,
-        parts: multipart ? partCount(stored.size, partSizeFor(stored.size, config.chunkSize)) : 1,
+        multipart: parts > 1,
+        parts,
         startedAt: new Date(startedAt).toISOString(),
         finishedAt: new Date(finishedAt).toISOString(),
         durationMs: finishedAt - startedAt,
         meta,
       }
+      if (stored.provider) info.provider = stored.provider
       emit(this.#host, 'upload-complete', { file: info })
       return info
     } catch (err) {

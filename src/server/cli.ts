@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import { parseArgs } from 'node:util'
-import { s3FromEnv, storageFromEnv } from './from-env.js'
+import { s3FromEnv, SetupError, storageFromEnv } from './from-env.js'
 import { doctor, parseDuration, sweepDisk, sweepS3 } from './ops.js'
 import { createUploadHandler } from './handler.js'
 import { toNodeHandler } from './node.js'
@@ -17,15 +17,26 @@ doctor  checks the bucket's CORS (origin, methods, ETag exposed) and its lifecyc
 Options:
   --port <n>           port to listen on (default 3020, or PORT)
   --host <addr>        address to bind (default 127.0.0.1)
+  --storage <name>     where files go: disk, s3, viesus, upscayl, luw, uploadcare
+                       or cloudinary (default s3 when S3_BUCKET is set, else disk)
   --dir <path>         disk storage folder (default ./.hoist-data)
   --base-path <path>   path the routes live under (default: none, as Companion)
   --cors-origin <o>    an origin allowed to call it; repeat for more, "*" for any
                        (default: any http://localhost or http://127.0.0.1 port)
   --max-file-size <s>  largest file accepted, e.g. 2GB (default 5GiB)
 
-S3 storage instead of disk when S3_BUCKET is set, with S3_ENDPOINT, S3_REGION,
-AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and S3_FORCE_PATH_STYLE=true for
-MinIO / Ceph RGW. HOIST_SECRET signs upload URLs (random per run if unset).
+Settings come from the environment:
+  s3          S3_BUCKET, S3_ENDPOINT, S3_REGION, AWS_ACCESS_KEY_ID,
+              AWS_SECRET_ACCESS_KEY, S3_FORCE_PATH_STYLE=true (MinIO / Ceph RGW)
+  viesus      VIESUS_API_KEY, VIESUS_API_URL
+  upscayl     UPSCAYL_API_KEY, UPSCAYL_API_URL
+  luw         LUW_API_TOKEN, LUW_API_URL, LUW_PID, LUW_TEMPORARY=true
+  uploadcare  UPLOADCARE_PUBLIC_KEY, UPLOADCARE_SECRET_KEY (signed uploads),
+              UPLOADCARE_UPLOAD_URL, UPLOADCARE_STORE, UPLOADCARE_CDN_URL
+  cloudinary  CLOUDINARY_URL=cloudinary://<api_key>:<api_secret>@<cloud_name>,
+              CLOUDINARY_UPLOAD_PREFIX, CLOUDINARY_UPLOAD_PRESET, CLOUDINARY_FOLDER
+The API keys and secrets stay on this server; the page never sees them.
+HOIST_SECRET signs upload URLs and tokens (random per run if unset).
 Anyone who can reach the port may upload: put it behind your own auth.`
 
 const LOOPBACK = ['http://localhost', 'http://localhost:*', 'http://127.0.0.1', 'http://127.0.0.1:*']
@@ -44,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string', default: process.env.PORT ?? '3020' },
       host: { type: 'string', default: '127.0.0.1' },
       dir: { type: 'string', default: './.hoist-data' },
+      storage: { type: 'string' },
       'base-path': { type: 'string', default: '' },
       'cors-origin': { type: 'string', multiple: true },
       'max-file-size': { type: 'string' },
@@ -55,7 +67,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0
   }
   const origins = values['cors-origin'] ?? LOOPBACK
-  const { storage, description } = storageFromEnv(values.dir)
+  let chosen: ReturnType<typeof storageFromEnv>
+  try {
+    chosen = storageFromEnv(values.dir, undefined, process.env, values.storage)
+  } catch (err) {
+    if (!(err instanceof SetupError || err instanceof TypeError)) throw err
+    console.error(`hoist-uploader serve: ${err.message}`)
+    return 1
+  }
+  const { storage, description } = chosen
   const handler = createUploadHandler({
     storage,
     authorize: () => true,

@@ -2,6 +2,7 @@ import { assertOrigin, preflight, withCors } from './cors.js'
 import { badRequest, errorResponse, HttpError, notFound } from './errors.js'
 import { resolveOptions, type UploadHandlerOptions } from './options.js'
 import * as routes from './routes.js'
+import * as planRoutes from './plan-routes.js'
 
 export type UploadHandler = (request: Request) => Promise<Response>
 
@@ -26,8 +27,9 @@ async function authorize<User>(authorizeFn: (r: Request) => User | Promise<User>
 }
 
 /**
- * A web-standard `(Request) => Promise<Response>` that speaks Uppy Companion's S3 protocol under
- * `basePath`, enforces the upload policy and talks to `storage`. It keeps no state between requests.
+ * A web-standard `(Request) => Promise<Response>` under `basePath`: the plan routes Hoist's transport
+ * uses (POST /plan, POST /finish) and Uppy Companion's S3 routes for stock clients. It enforces the
+ * upload policy, talks to `storage` and keeps no state between requests.
  */
 export function createUploadHandler<User = unknown>(options: UploadHandlerOptions<User>): UploadHandler {
   const opts = resolveOptions(options)
@@ -44,7 +46,8 @@ export function createUploadHandler<User = unknown>(options: UploadHandlerOption
     const m = request.method
     const seg = segments(path)
     if (m === 'GET' && path === '/s3/params') return routes.params(c)
-    if (m === 'POST' && path === '/finish') return routes.finish(c)
+    if (m === 'POST' && path === '/plan') return planRoutes.plan(c)
+    if (m === 'POST' && path === '/finish') return planRoutes.finish(c)
     if (m === 'GET' && path === '/object') return routes.objectInfo(c)
     if (seg[0] === 's3' && seg[1] === 'multipart') {
       if (seg.length === 2 && m === 'POST') return routes.createMultipart(c)

@@ -2,13 +2,16 @@ import { parseSize } from '../shared/sizes.js'
 import type { KeyContext } from './keys.js'
 import { defaultKey } from './keys.js'
 import type { Storage } from './storage/types.js'
+import { isProvider, type Provider } from './providers/types.js'
+import { hostedOnly } from './providers/hosted-only.js'
 import { resolveSecret } from './tokens.js'
 import { rateLimiter, type RateLimitOptions } from './rate-limit.js'
 import { defaultPrefix } from './user.js'
 import { positiveInteger } from './numbers.js'
 
 export interface UploadHandlerOptions<User = unknown> {
-  storage: Storage
+  /** Your bucket (`s3Storage`), disk (`diskStorage`) or a hosted upload API (`viesusStorage`, `upscaylStorage`, `luwStorage`, `uploadcareStorage`, `cloudinaryStorage`). */
+  storage: Storage | Provider
   /**
    * Decides who may upload. Return the user (any truthy value); return nothing or throw to refuse:
    * a thrown `HttpError` keeps its status, anything else answers 401. Required: pass
@@ -53,7 +56,9 @@ export interface UploadHandlerOptions<User = unknown> {
 }
 
 export interface ResolvedOptions<User> {
+  /** For a hosted API, a storage whose every method refuses: the Companion routes then answer `not_supported`. */
   storage: Storage
+  provider: Provider | undefined
   authorize: (request: Request) => User | Promise<User>
   basePath: string
   secret: string
@@ -106,8 +111,10 @@ export function resolveOptions<User>(o: UploadHandlerOptions<User>): ResolvedOpt
     throw new TypeError('createUploadHandler: keyPrefix must be a string or a function of the user')
   }
   const prefix = o.keyPrefix ?? defaultPrefix
+  const provider = isProvider(o.storage) ? o.storage : undefined
   return {
-    storage: o.storage,
+    storage: provider ? hostedOnly(provider) : (o.storage as Storage),
+    provider,
     authorize: o.authorize,
     basePath: (o.basePath ?? '').replace(/\/+$/, ''),
     secret: resolveSecret(o.secret, 'createUploadHandler'),

@@ -11,7 +11,7 @@ import {
   validType,
   wellFormed,
 } from './policy.js'
-import type { StorageContext, StoredObject } from './storage/types.js'
+import type { NewObject, StorageContext, StoredObject } from './storage/types.js'
 import { signToken, verifyToken } from './tokens.js'
 import { MAX_PART_SIZE } from '../shared/parts.js'
 
@@ -26,16 +26,16 @@ export interface Call<User> {
 }
 
 /** What the client's `uploadId` carries: the storage's id, the key it belongs to and the declared sizes. */
-interface UploadToken { uploadId: string; key: string; size?: number; partSize?: number }
+export interface UploadToken { uploadId: string; key: string; size?: number; partSize?: number }
 /** What a single upload's finish token carries: the key and the size it was signed for. */
-interface FinishToken { key: string; size: number }
+export interface FinishToken { key: string; size: number }
 
 const MAX_BATCH = 1000
 const MAX_JSON_BYTES = 1024 * 1024
 const tooLarge = () => new HttpError(413, 'body_too_large', `The request body is larger than ${MAX_JSON_BYTES} bytes.`)
 
 /** Reads a JSON object body, streaming, and stops reading at 1 MiB. */
-async function readJson(request: Request): Promise<Record<string, unknown>> {
+export async function readJson(request: Request): Promise<Record<string, unknown>> {
   if (Number(request.headers.get('content-length')) > MAX_JSON_BYTES) throw tooLarge()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -71,7 +71,7 @@ function metadataFromQuery(url: URL): Record<string, string> {
 }
 
 /** Checks a new upload against policy and picks its key. */
-function newObject<User>(c: Call<User>, filename: unknown, type: unknown, metadata: unknown, multipart: boolean) {
+export function newObject<User>(c: Call<User>, filename: unknown, type: unknown, metadata: unknown, multipart: boolean) {
   if (typeof filename !== 'string' || filename.trim() === '') throw badRequest('invalid_filename', 'The filename is missing.')
   if (filename.length > 1024) throw badRequest('invalid_filename', 'The filename is longer than 1024 characters.')
   if (!wellFormed(filename)) throw badRequest('invalid_filename', 'The filename is not valid text (it has a lone surrogate).')
@@ -88,7 +88,7 @@ function newObject<User>(c: Call<User>, filename: unknown, type: unknown, metada
   return { object: { key, type: mime, metadata: storedMetadata(filename, meta) }, declared }
 }
 
-function assertOwnKey<User>(c: Call<User>, key: unknown): asserts key is string {
+export function assertOwnKey<User>(c: Call<User>, key: unknown): asserts key is string {
   assertValidKey(key)
   if (!key.startsWith(c.prefix)) throw forbidden('key_not_allowed', 'That key is outside the area this user may write to.')
 }
@@ -135,13 +135,28 @@ async function inspect<User>(c: Call<User>, key: string, declaredSize: number | 
 }
 
 /** At the end of an upload (a POST): deletes a stored object that breaks policy, then refuses it. */
-async function enforce<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
+export async function enforce<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
   const { object, refusal } = await inspect(c, key, declaredSize)
   if (refusal) {
     await c.opts.storage.delete(key)
     throw refusal
   }
   return object
+}
+
+/** A PUT of exactly `size` bytes, and the finish token that ends it. */
+export async function signPut<User>(c: Call<User>, object: NewObject, size: number) {
+  const { url, headers } = await c.opts.storage.presignPut(object, size, c.opts.expiresIn, c.ctx)
+  const token = signToken(c.opts.secret, 'finish', { key: object.key, size } satisfies FinishToken, c.opts.uploadExpiresIn)
+  return { url, headers, token }
+}
+
+/** Creates a multipart upload; its signed upload id carries the storage's id, the key and the declared sizes. */
+export async function startMultipart<User>(c: Call<User>, object: NewObject, declared: { size?: number; partSize?: number }, first: number[]) {
+  const { uploadId } = await c.opts.storage.createMultipart(object)
+  const token: UploadToken = { uploadId, key: object.key, size: declared.size, partSize: declared.partSize }
+  const created = { key: object.key, uploadId: signToken(c.opts.secret, 'upload', token, c.opts.uploadExpiresIn) }
+  return first.length ? { ...created, ...(await signParts(c, token, first)) } : created
 }
 
 // GET /s3/params — one request for a whole file: a form upload (what stock Uppy sends), or with
@@ -151,10 +166,8 @@ export async function params<User>(c: Call<User>): Promise<Response> {
   const { object, declared } = newObject(c, q.get('filename'), q.get('type'), metadataFromQuery(c.url), false)
   if (q.get('method')?.toUpperCase() === 'PUT') {
     if (declared.size === undefined) throw badRequest('invalid_metadata', 'A PUT upload needs metadata[declaredSize], the exact size of the file.')
-    const { url, headers } = await c.opts.storage.presignPut(object, declared.size, c.opts.expiresIn, c.ctx)
     // Hoist's transport sends the token to POST /finish once the PUT is done; stock clients ignore it.
-    const token = signToken(c.opts.secret, 'finish', { key: object.key, size: declared.size } satisfies FinishToken, c.opts.uploadExpiresIn)
-    return json({ method: 'PUT', url, fields: {}, headers, key: object.key, expires: c.opts.expiresIn, token })
+    return json({ method: 'PUT', fields: {}, key: object.key, expires: c.opts.expiresIn, ...(await signPut(c, object, declared.size)) })
   }
   const limits = declared.size !== undefined ? { minSize: declared.size, maxSize: declared.size } : { minSize: 0, maxSize: c.opts.maxFileSize }
   const { url, fields } = await c.opts.storage.presignPost(object, limits, c.opts.expiresIn, c.ctx)
@@ -167,13 +180,10 @@ export async function createMultipart<User>(c: Call<User>): Promise<Response> {
   const { object, declared } = newObject(c, body.filename, body.type, body.metadata, true)
   // Hoist's transport may ask for its first parts' URLs here, saving a round trip; stock clients don't.
   const first = body.partNumbers === undefined ? [] : partNumbersOf(body.partNumbers)
-  const { uploadId } = await c.opts.storage.createMultipart(object)
-  const token: UploadToken = { uploadId, key: object.key, size: declared.size, partSize: declared.partSize }
-  const created = { key: object.key, uploadId: signToken(c.opts.secret, 'upload', token, c.opts.uploadExpiresIn) }
-  return json(first.length ? { ...created, ...(await signParts(c, token, first)) } : created)
+  return json(await startMultipart(c, object, declared, first))
 }
 
-function partNumbersOf(raw: unknown): number[] {
+export function partNumbersOf(raw: unknown): number[] {
   const list = typeof raw === 'string' ? raw.split(',').filter(Boolean) : raw
   if (!Array.isArray(list) || list.length === 0) throw badRequest('invalid_part_number', 'partNumbers must list at least one part number.')
   if (list.length > MAX_BATCH) throw badRequest('invalid_part_number', `At most ${MAX_BATCH} parts can be signed at once.`)
@@ -205,7 +215,7 @@ export async function signBatch<User>(c: Call<User>, uploadId: string): Promise<
   return json(await signParts(c, t, partNumbersOf(c.url.searchParams.get('partNumbers') ?? '')))
 }
 
-function readParts(body: Record<string, unknown>) {
+export function readParts(body: Record<string, unknown>) {
   if (!Array.isArray(body.parts) || body.parts.length === 0) throw badRequest('invalid_parts', 'parts must be a non-empty array.')
   const byNumber = new Map<number, string>()
   for (const p of body.parts as { PartNumber?: unknown; ETag?: unknown }[]) {
@@ -249,14 +259,6 @@ export async function abort<User>(c: Call<User>, uploadId: string): Promise<Resp
   return json({})
 }
 
-// POST /finish { token } — the end of a single upload: checks the stored file against policy (a file
-// that breaks it is deleted) and answers what GET /object would.
-export async function finish<User>(c: Call<User>): Promise<Response> {
-  const t = verifyToken<FinishToken>(c.opts.secret, 'finish', (await readJson(c.request)).token, 'finish token')
-  assertOwnKey(c, t.key)
-  return json(await describe(c, t.key, await enforce(c, t.key, t.size)))
-}
-
 // GET /object?key=&declaredSize= — what the element reports as file info. A read: it refuses a file
 // that breaks policy or the declared size, but never deletes anything.
 export async function objectInfo<User>(c: Call<User>): Promise<Response> {
@@ -267,7 +269,7 @@ export async function objectInfo<User>(c: Call<User>): Promise<Response> {
   return json(await describe(c, key, object))
 }
 
-async function describe<User>(c: Call<User>, key: string, object: StoredObject) {
+export async function describe<User>(c: Call<User>, key: string, object: StoredObject) {
   return {
     key,
     url: await readUrl(c, key),

@@ -1,5 +1,8 @@
 import { networkError, retryableStatus, TransportError } from './errors.js'
 import { type RetryPolicy, withRetries } from './retry.js'
+import type { FinishRequest, Plan, PlanRequest, StoredInfo } from '../shared/plan.js'
+
+export type { StoredInfo }
 
 type HeaderMap = Record<string, string>
 /** Headers for every backend call: an object, or a function (sync or async) asked before each call, e.g. for a fresh bearer token. */
@@ -28,16 +31,6 @@ export interface SignedPut {
 export interface SignedParts {
   presignedUrls: Record<string, string>
   expires?: number
-}
-
-/** What the endpoint reports about a stored file. */
-export interface StoredInfo {
-  key: string
-  url: string
-  size: number
-  type: string
-  etag: string
-  name: string
 }
 
 export interface ListedPart {
@@ -72,9 +65,14 @@ export class Backend {
     })
   }
 
-  /** Ends a single upload: the server checks the stored file against its policy and describes it. */
-  finish(token: string, signal?: AbortSignal): Promise<StoredInfo> {
-    return this.#call('POST', '/finish', { body: { token }, signal })
+  /** How the server wants this file's bytes to travel (POST /plan). */
+  plan(request: PlanRequest, signal?: AbortSignal): Promise<Plan> {
+    return this.#call('POST', '/plan', { body: request, signal })
+  }
+
+  /** Ends an upload with what storage answered: the server checks the file against its policy and describes it. */
+  finish(request: FinishRequest, signal?: AbortSignal): Promise<StoredInfo> {
+    return this.#call('POST', '/finish', { body: request, signal })
   }
 
   /** Creates a multipart upload; `partNumbers` asks for those parts' URLs in the same answer (Hoist's server signs them). */
@@ -138,7 +136,8 @@ export class Backend {
       const code = payload?.error?.code ?? 'endpoint_error'
       const message = payload?.error?.message ?? `The upload endpoint answered HTTP ${response.status}.`
       const retryAfter = Number(response.headers.get('retry-after')) || undefined
-      throw new TransportError(code, message, { status: response.status, retryable: retryableStatus(response.status), retryAfter })
+      // A hosted API refusing the server's credentials is a setup error: trying again does not help.
+      throw new TransportError(code, message, { status: response.status, retryable: retryableStatus(response.status) && code !== 'provider_auth_failed', retryAfter })
     }, this.#opts.retry, signal)
   }
 }

@@ -1,13 +1,21 @@
 import type { Backend, SignedParts, StoredInfo } from './backend.js'
+import type { PartsPlan, Plan } from '../shared/plan.js'
 import { isAbort, TransportError } from './errors.js'
 import { fingerprintOf } from './fingerprint.js'
 import type { Limiter } from './limiter.js'
 import { partCount, partRange, partSizeFor } from '../shared/parts.js'
 import { checkStored, PartLedger, type PartSums, unquote } from './part-check.js'
-import { put } from './put.js'
+import { send } from './send.js'
+import { type Lane, postChunks, postForm, putFile } from './plans.js'
 import { Ramp } from './ramp.js'
 import { abortError, type RetryPolicy, withRetries } from './retry.js'
 import { Signer } from './signer.js'
+
+/** Where part URLs come from: signed on demand (S3, disk) or all in the plan (hosted APIs). */
+interface PartUrls {
+  url(n: number, signal: AbortSignal): Promise<string>
+  forget(n: number): void
+}
 
 /** What survives a page reload (persisted in the file's state by Golden Retriever). */
 export interface MultipartState extends PartSums {
@@ -41,6 +49,8 @@ export interface UploadResult {
   location?: string
   /** What the endpoint stored, when its complete answer says (Hoist's server does). */
   info?: StoredInfo
+  /** Requests the bytes took: parts or chunks, 1 for a single request. */
+  parts: number
 }
 
 /**
@@ -64,6 +74,13 @@ export class FileUpload {
   /** URLs the create call signed, for the signer of the run that follows. */
   #firstUrls: SignedParts | undefined
   #ledger: PartLedger | undefined
+  /** The server's plan while it runs (kept across a pause), and when it stops being usable. */
+  #plan: Plan | undefined
+  #planUsableUntil = 0
+  /** The endpoint does not plan (a Companion-compatible one): the S3 routes are used directly. */
+  #unplanned = false
+  /** Bytes the chunks acknowledged so far (the plan executors update it). */
+  readonly #chunked = { bytes: 0 }
 
   constructor(data: Blob | undefined, options: FileUploadOptions) {
     this.#data = data
@@ -86,7 +103,10 @@ export class FileUpload {
     this.#run?.abort()
     const run = (this.#run = new AbortController())
     try {
-      return this.#o.partSize === undefined && !this.#state ? await this.#single(data, run.signal) : await this.#multipart(data, run.signal)
+      if (this.#state) return await this.#multipart(data, run.signal)
+      const plan = await this.#planFor(data, run.signal)
+      if (!plan) return this.#o.partSize === undefined ? await this.#single(data, run.signal) : await this.#multipart(data, run.signal)
+      return await this.#execute(data, plan, run.signal)
     } finally {
       if (this.#run === run) this.#run = undefined
     }
@@ -108,6 +128,7 @@ export class FileUpload {
   async #discard(): Promise<void> {
     const state = this.#state
     this.#state = undefined
+    this.#forgetPlan()
     this.#closeLedger()
     this.#forgetParts()
     if (state) await this.#o.backend.abort(state.key, state.uploadId).catch(() => {})
@@ -149,6 +170,113 @@ export class FileUpload {
     }))
   }
 
+  #forgetPlan(): void {
+    this.#plan = undefined
+    this.#chunked.bytes = 0
+  }
+
+  /** The plan in hand while it is usable, else a new one; undefined when the endpoint does not plan. */
+  async #planFor(data: Blob, signal: AbortSignal): Promise<Plan | undefined> {
+    if (this.#plan && Date.now() < this.#planUsableUntil) return this.#plan
+    if (this.#unplanned) return undefined
+    this.#forgetPlan()
+    this.#forgetParts()
+    const { partSize } = this.#o
+    const partNumbers = partSize === undefined ? undefined : Array.from({ length: Math.min(this.#o.signBatch, partCount(data.size, partSize)) }, (_, i) => i + 1)
+    let plan: Plan
+    try {
+      plan = await this.#o.backend.plan({ filename: this.#o.name, type: this.#o.type, size: data.size, partSize, partNumbers, metadata: this.#o.metadata }, signal)
+    } catch (err) {
+      if (!(err instanceof TransportError && err.status === 404)) throw err
+      this.#unplanned = true
+      return undefined
+    }
+    this.#plan = plan
+    // 80 % of the plan's lifetime, so a slow request still starts in time.
+    this.#planUsableUntil = Date.now() + (plan.expires ?? 300) * 800
+    return plan
+  }
+
+  async #execute(data: Blob, plan: Plan, signal: AbortSignal): Promise<UploadResult> {
+    if (plan.kind === 'parts' && plan.uploadId && plan.key) {
+      // S3 and disk: parts signed on demand through the Companion routes; it resumes after a reload.
+      this.#firstUrls = { presignedUrls: plan.urls, expires: plan.expires }
+      this.#forgetParts()
+      this.#listed = true
+      this.#forgetPlan()
+      this.#save({ key: plan.key, uploadId: plan.uploadId, partSize: plan.partSize, fingerprint: await fingerprintOf(data) })
+      return this.#multipart(data, signal)
+    }
+    if (plan.kind === 'parts') return this.#partsPlanned(data, plan, signal)
+    const lane = this.#lane(data, signal)
+    const run = plan.kind === 'put' ? putFile : plan.kind === 'form' ? postForm : plan.kind === 'chunks' ? postChunks : undefined
+    if (run) {
+      const { finish, requests } = await run(lane, plan as never)
+      return this.#finish(finish, requests, signal)
+    }
+    throw new TransportError('unsupported_endpoint', `The endpoint planned an upload of a kind this transport does not know ("${(plan as { kind?: string }).kind}").`)
+  }
+
+  /** What the plan executors see of this upload. */
+  #lane(data: Blob, signal: AbortSignal): Lane {
+    return {
+      data,
+      name: this.#o.name,
+      request: (attempt) => this.#o.limiter.run(() => withRetries(attempt, this.#o.retry, signal), signal),
+      send: async (n, method, url, body, headers) => {
+        try {
+          return await this.#send(n, method, url, body, headers, signal)
+        } finally {
+          this.#inflight.delete(n)
+        }
+      },
+      stored: (n, size) => {
+        this.#markDone(n, '', size)
+        this.#progress()
+      },
+      replan: () => {
+        this.#forgetPlan()
+        return this.#planFor(data, signal)
+      },
+      chunked: this.#chunked,
+    }
+  }
+
+  /** After the bytes: the finish call checks the file and describes it. */
+  async #finish(request: Parameters<Backend['finish']>[0], parts: number, signal: AbortSignal): Promise<UploadResult> {
+    const info = await this.#o.backend.finish(request, signal)
+    this.#forgetPlan()
+    return { key: info.key, info, parts }
+  }
+
+  /** Every part URL came with the plan (hosted APIs): PUT them in parallel, then finish with the ETags. */
+  async #partsPlanned(data: Blob, plan: PartsPlan, signal: AbortSignal): Promise<UploadResult> {
+    const count = partCount(data.size, plan.partSize)
+    const todo: number[] = []
+    for (let n = 1; n <= count; n++) {
+      if (!plan.urls[n]) throw new TransportError('invalid_plan', `The endpoint planned ${count} parts but gave no URL for part ${n}.`)
+      if (!this.#done.has(n)) todo.push(n)
+    }
+    this.#progress(true)
+    await this.#sendParts(data, plan.partSize, todo, { url: async (n) => plan.urls[n], forget: () => {} }, plan.headers, plan.etags, signal)
+    const parts = [...this.#done].sort((a, b) => a[0] - b[0]).map(([PartNumber, p]) => ({ PartNumber, ETag: p.etag }))
+    return this.#finish({ token: plan.token, parts: plan.etags ? parts : undefined }, count, signal)
+  }
+
+  /** One request to storage whose progress counts as part `n`'s. */
+  #send(n: number, method: 'PUT' | 'POST', url: string, body: Blob | FormData, headers: Record<string, string>, signal: AbortSignal) {
+    return send(url, body, {
+      method,
+      headers,
+      signal,
+      stallTimeout: this.#o.stallTimeout,
+      onProgress: (sent) => {
+        this.#inflight.set(n, sent)
+        this.#progress()
+      },
+    })
+  }
+
   async #single(data: Blob, signal: AbortSignal): Promise<UploadResult> {
     const { backend, limiter } = this.#o
     let target = await backend.params(this.#o.name, this.#o.type, this.#o.metadata, signal)
@@ -166,7 +294,7 @@ export class FileUpload {
       signal,
     )
     // Hoist's server checks the stored file and describes it; other endpoints leave that to a read-back.
-    return { key: target.key, info: target.token ? await backend.finish(target.token, signal) : undefined }
+    return { key: target.key, info: target.token ? await backend.finish({ token: target.token }, signal) : undefined, parts: 1 }
   }
 
   async #multipart(data: Blob, signal: AbortSignal): Promise<UploadResult> {
@@ -177,19 +305,24 @@ export class FileUpload {
     const todo: number[] = []
     for (let n = 1; n <= count; n++) if (!this.#done.has(n)) todo.push(n)
     this.#progress(true)
-    this.#signer = new Signer(backend, state, todo, this.#o.signBatch, () => this.#o.limiter.limit)
-    if (this.#firstUrls) this.#signer.seed(this.#firstUrls)
+    const signer = (this.#signer = new Signer(backend, state, todo, this.#o.signBatch, () => this.#o.limiter.limit))
+    if (this.#firstUrls) signer.seed(this.#firstUrls)
     this.#firstUrls = undefined
+    await this.#sendParts(data, state.partSize, todo, signer, {}, true, signal)
+    return this.#complete(data, state, signal)
+  }
+
+  /** PUTs parts in parallel under the shared limiter; the first part that fails for good stops the others. */
+  async #sendParts(data: Blob, partSize: number, todo: number[], urls: PartUrls, headers: Record<string, string>, etags: boolean, signal: AbortSignal): Promise<void> {
     const limit = this.#o.limiter.limit
-    this.#ramp = new Ramp(limit, state.partSize / limit, (n) => (this.#done.has(n) ? Infinity : (this.#inflight.get(n) ?? 0)))
-    // The first part that fails for good stops the others.
+    this.#ramp = new Ramp(limit, partSize / limit, (n) => (this.#done.has(n) ? Infinity : (this.#inflight.get(n) ?? 0)))
     const parts = new AbortController()
     const stop = () => parts.abort()
     signal.addEventListener('abort', stop, { once: true })
     let failure: unknown
     await Promise.all(
       todo.map((n) =>
-        this.#o.limiter.run(() => this.#part(data, state, n, parts.signal), parts.signal).catch((err) => {
+        this.#o.limiter.run(() => this.#part(data, partSize, n, urls, headers, etags, parts.signal), parts.signal).catch((err) => {
           if (!isAbort(err) && failure === undefined) failure = err
           parts.abort()
         }),
@@ -198,7 +331,6 @@ export class FileUpload {
     signal.removeEventListener('abort', stop)
     if (signal.aborted) throw abortError()
     if (failure !== undefined) throw failure
-    return this.#complete(data, state, signal)
   }
 
   /** Creates the multipart upload, or finds what a previous run (maybe before a reload) stored. */
@@ -252,19 +384,19 @@ export class FileUpload {
     return true
   }
 
-  async #part(data: Blob, state: MultipartState, n: number, signal: AbortSignal): Promise<void> {
-    const [start, end] = partRange(data.size, state.partSize, n)
+  async #part(data: Blob, partSize: number, n: number, urls: PartUrls, headers: Record<string, string>, etags: boolean, signal: AbortSignal): Promise<void> {
+    const [start, end] = partRange(data.size, partSize, n)
     const body = data.slice(start, end)
     await this.#ramp?.gate(n, signal)
     await withRetries(
       async () => {
-        const url = await this.#signer!.url(n, signal)
+        const url = await urls.url(n, signal)
         try {
-          const etag = await this.#put(n, url, body, {}, signal)
+          const etag = await this.#put(n, url, body, headers, signal, etags)
           this.#markDone(n, etag, body.size)
           this.#ledger?.stored(n, etag)
         } catch (err) {
-          this.#signer!.forget(n)
+          urls.forget(n)
           throw err
         } finally {
           this.#inflight.delete(n)
@@ -276,17 +408,9 @@ export class FileUpload {
     )
   }
 
-  async #put(n: number, url: string, body: Blob, headers: Record<string, string>, signal: AbortSignal): Promise<string> {
-    const etag = await put(url, body, {
-      headers,
-      signal,
-      stallTimeout: this.#o.stallTimeout,
-      onProgress: (sent) => {
-        this.#inflight.set(n, sent)
-        this.#progress()
-      },
-    })
-    if (etag === null && n > 0) {
+  async #put(n: number, url: string, body: Blob, headers: Record<string, string>, signal: AbortSignal, etags = true): Promise<string> {
+    const { etag } = await this.#send(n, 'PUT', url, body, headers, signal)
+    if (etag === null && n > 0 && etags) {
       throw new TransportError('etag_not_exposed', 'Storage did not expose the ETag header to the page; add ETag to the bucket\'s CORS ExposeHeaders (see `hoist-uploader doctor`).')
     }
     return unquote(etag ?? '')
@@ -297,11 +421,11 @@ export class FileUpload {
     let result: UploadResult
     try {
       const { location, ...answer } = await this.#o.backend.complete(state.key, state.uploadId, parts, signal)
-      result = { key: answer.key, location, info: typeof answer.size === 'number' && typeof answer.url === 'string' ? (answer as StoredInfo) : undefined }
+      result = { key: answer.key, location, info: typeof answer.size === 'number' && typeof answer.url === 'string' ? (answer as StoredInfo) : undefined, parts: parts.length }
     } catch (err) {
       // An earlier try may have completed it and lost the answer: the stored object tells.
       if (!(err instanceof TransportError && err.code === 'upload_not_found' && (await this.#o.backend.stored(state.key, data.size, signal)))) throw err
-      result = { key: state.key }
+      result = { key: state.key, parts: parts.length }
     }
     this.#closeLedger()
     this.#save(undefined)

@@ -202,7 +202,7 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
           const file = this.uppy.getFile(id)
           if (file) {
             this.#progress(id, file.size ?? 0, file.size ?? 0, true)
-            this.uppy.emit('upload-success', this.uppy.getFile(id), { status: 200, body: { ...result.info, location: result.location, key: result.key } as unknown as B, uploadURL: result.location })
+            this.uppy.emit('upload-success', this.uppy.getFile(id), { status: 200, body: { ...result.info, location: result.location, key: result.key, parts: result.parts } as unknown as B, uploadURL: result.location })
           }
           entry.settle()
         },

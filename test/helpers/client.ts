@@ -34,7 +34,7 @@ export async function uploadSingle(b: Backend, name: string, bytes: Uint8Array, 
   const target = await step('sign', () => b.params(name, TYPE, { declaredSize: bytes.length }))
   await step('put', () => putBytes(target.url, bytes, target.headers))
   const token = target.token
-  const info = await (token ? step('complete', () => b.finish(token)) : step('read', () => b.info(target.key, bytes.length)))
+  const info = await (token ? step('complete', () => b.finish({ token })) : step('read', () => b.info(target.key, bytes.length)))
   if (info.size !== bytes.length) throw new Error(`${name}: ${info.size} bytes stored under ${target.key}, ${bytes.length} sent`)
   return target.key
 }

@@ -69,10 +69,10 @@ describe('FileUpload', () => {
     await assert.rejects(upload(data, undefined, stale, states).start(), /XMLHttpRequest/)
     assert.equal(declaredIn(states.find((s) => s !== undefined)!.uploadId).partSize, 5 * MiB)
   })
-  it('gets its first part URLs with the create call: no signing round trip before the first PUT', async () => {
+  it('gets its first part URLs with the plan: no signing round trip before the first PUT', async () => {
     calls.length = 0
     await assert.rejects(upload(new Blob([new Uint8Array(12 * MiB)]), 5 * MiB, undefined, []).start(), /XMLHttpRequest/)
-    assert.deepEqual(calls, ['POST /api/uploads/s3/multipart'])
+    assert.deepEqual(calls, ['POST /api/uploads/plan'])
   })
 })
 

@@ -1,7 +1,8 @@
 import { networkError, retryableStatus, storageError, TransportError } from './errors.js'
 import { abortError } from './retry.js'
 
-export interface PutOptions {
+export interface SendOptions {
+  method: 'PUT' | 'POST'
   headers?: Record<string, string>
   signal: AbortSignal
   /** Abort and report a retryable `stalled` error when no byte moves for this long (ms). */
@@ -9,8 +10,17 @@ export interface PutOptions {
   onProgress: (bytesSent: number) => void
 }
 
-/** PUTs `body` to a presigned URL with XHR (fetch cannot report upload progress); resolves with the ETag. */
-export function put(url: string, body: Blob, { headers = {}, signal, stallTimeout, onProgress }: PutOptions): Promise<string | null> {
+export interface Sent {
+  status: number
+  etag: string | null
+  text: string
+}
+
+/**
+ * Sends one body (a Blob for a PUT, a FormData for a form or chunk POST) to storage with XHR: fetch
+ * cannot report upload progress. Resolves on 2xx; anything else becomes a TransportError.
+ */
+export function send(url: string, body: Blob | FormData, { method, headers = {}, signal, stallTimeout, onProgress }: SendOptions): Promise<Sent> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(abortError())
     const xhr = new XMLHttpRequest()
@@ -29,7 +39,7 @@ export function put(url: string, body: Blob, { headers = {}, signal, stallTimeou
     }
     const onAbort = () => xhr.abort()
     signal.addEventListener('abort', onAbort, { once: true })
-    xhr.open('PUT', url)
+    xhr.open(method, url)
     for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value)
     xhr.upload.onprogress = (e) => {
       watch()
@@ -37,7 +47,7 @@ export function put(url: string, body: Blob, { headers = {}, signal, stallTimeou
     }
     xhr.onload = () => {
       finish()
-      if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.getResponseHeader('etag'))
+      if (xhr.status >= 200 && xhr.status < 300) return resolve({ status: xhr.status, etag: xhr.getResponseHeader('etag'), text: xhr.responseText })
       const { code, message } = storageError(xhr.status, xhr.responseText)
       const retryAfter = Number(xhr.getResponseHeader('retry-after')) || undefined
       // An expired URL is fixed by signing it again, which a retry does.
@@ -56,4 +66,13 @@ export function put(url: string, body: Blob, { headers = {}, signal, stallTimeou
     watch()
     xhr.send(body)
   })
+}
+
+/** The JSON a form or chunk POST answered. */
+export function answerOf(sent: Sent): unknown {
+  try {
+    return JSON.parse(sent.text)
+  } catch {
+    throw new TransportError('invalid_response', `Storage answered HTTP ${sent.status} without the JSON the upload needs.`)
+  }
 }

@@ -1,0 +1,105 @@
+// The plan routes: POST /plan says how a file's bytes travel; POST /finish ends the upload with what
+// storage answered, checks it against policy and answers the file's description. The Companion
+// routes (routes.ts) stay as they are for stock Uppy clients.
+import { badRequest, HttpError, json } from './errors.js'
+import { safeName } from './keys.js'
+import { assertSizeAllowed, assertTypeAllowed } from './policy.js'
+import type { Provider, ProviderRecord } from './providers/types.js'
+import { assertOwnKey, type Call, describe, enforce, type FinishToken, newObject, partNumbersOf, readJson, readParts, signPut, startMultipart } from './routes.js'
+import { signToken, verifyToken } from './tokens.js'
+import type { FinishRequest, Plan, StoredInfo } from '../shared/plan.js'
+
+/** A hosted upload's finish token: the provider's own ids, and what the file was declared to be. */
+interface ProviderToken {
+  provider: string
+  /** The user's key prefix: a token is finished only by the user it was planned for. */
+  prefix: string
+  state: object
+  size: number
+  type: string
+  name: string
+}
+
+function sizeOf(raw: unknown): number {
+  if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) throw badRequest('invalid_size', 'size must be the file\'s exact length in bytes, a whole number of 0 or more.')
+  return raw
+}
+
+/** The app's metadata, decoded: what a hosted API stores beside the file. */
+function userMetadata(stored: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(stored)) if (k !== 'original-name') out[k] = decodeURIComponent(v)
+  return out
+}
+
+// POST /plan { filename, type, size, partSize?, partNumbers?, metadata } — policy first, so a refused
+// file costs no provider call; then how the bytes travel, with a signed token for the finish call.
+export async function plan<User>(c: Call<User>): Promise<Response> {
+  const body = await readJson(c.request)
+  const size = sizeOf(body.size)
+  const partSize = body.partSize === undefined || c.opts.provider ? undefined : body.partSize
+  const metadata = body.metadata === undefined ? {} : body.metadata
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw badRequest('invalid_metadata', 'metadata must be an object.')
+  const declared = { ...(metadata as Record<string, unknown>), declaredSize: size, ...(partSize === undefined ? {} : { partSize }) }
+  const { object, declared: checked } = newObject(c, body.filename, body.type, declared, partSize !== undefined)
+  const filename = body.filename as string
+  const provider = c.opts.provider
+  let answer: Plan
+  if (provider) {
+    const file = { filename, safeName: safeName(filename), type: object.type, size, metadata: userMetadata(object.metadata), expiresIn: c.opts.expiresIn }
+    const { plan: planned, state } = await provider.plan(file)
+    const token = signToken(c.opts.secret, 'finish', { provider: provider.name, prefix: c.prefix, state, size, type: object.type, name: filename } satisfies ProviderToken, c.opts.uploadExpiresIn)
+    answer = { ...planned, expires: planned.expires ?? c.opts.expiresIn, token } as Plan
+  } else if (partSize === undefined) {
+    answer = { kind: 'put', expires: c.opts.expiresIn, ...(await signPut(c, object, size)) }
+  } else {
+    const first = body.partNumbers === undefined ? [] : partNumbersOf(body.partNumbers)
+    const created = await startMultipart(c, object, { size, partSize: checked.partSize }, first)
+    const urls = ('presignedUrls' in created ? created.presignedUrls : {}) as Record<string, string>
+    answer = { kind: 'parts', token: created.uploadId, uploadId: created.uploadId, key: created.key, partSize: checked.partSize!, urls, headers: {}, etags: true, expires: c.opts.expiresIn }
+  }
+  return json(answer)
+}
+
+// POST /finish { token, parts?, response? } — the end of an upload planned by POST /plan (or a single
+// PUT signed by GET /s3/params?method=PUT): the stored file is checked against policy, and one that
+// breaks it is deleted where storage can.
+export async function finish<User>(c: Call<User>): Promise<Response> {
+  const body = (await readJson(c.request)) as Partial<FinishRequest>
+  const t = verifyToken<FinishToken | ProviderToken>(c.opts.secret, 'finish', body.token, 'finish token')
+  if ('provider' in t) return json(await finishHosted(c, t, body))
+  assertOwnKey(c, t.key)
+  return json(await describe(c, t.key, await enforce(c, t.key, t.size)))
+}
+
+async function finishHosted<User>(c: Call<User>, t: ProviderToken, body: Partial<FinishRequest>): Promise<StoredInfo> {
+  const provider = c.opts.provider
+  if (!provider || provider.name !== t.provider) throw new HttpError(403, 'invalid_token', 'That finish token is for another storage than this server uploads to.')
+  if (t.prefix !== c.prefix) throw new HttpError(403, 'key_not_allowed', 'That upload belongs to another user.')
+  const parts = body.parts === undefined ? undefined : readParts({ parts: body.parts })
+  const record = await provider.finish(t.state, { parts, response: body.response }, { size: t.size, type: t.type, name: t.name })
+  await enforceHosted(c, provider, t, record)
+  const info: StoredInfo = {
+    key: record.id,
+    url: record.url,
+    size: record.size,
+    type: record.type,
+    etag: record.etag ?? '',
+    name: record.name,
+    provider: { name: provider.name, id: record.id, raw: record.raw },
+  }
+  if (record.width !== undefined && record.height !== undefined) Object.assign(info, { width: record.width, height: record.height })
+  return info
+}
+
+/** The provider's record against the declared size and the policy; a file that breaks it is deleted where the API can. */
+async function enforceHosted<User>(c: Call<User>, provider: Provider, t: ProviderToken, record: ProviderRecord): Promise<void> {
+  try {
+    if (record.size !== t.size) throw badRequest('size_mismatch', `${provider.title} stored ${record.size} bytes but ${t.size} were declared.`)
+    assertSizeAllowed(record.size, c.opts.maxFileSize)
+    assertTypeAllowed(c.opts.allowedTypes, record.type, record.name)
+  } catch (refusal) {
+    await provider.delete?.(record, t.state).catch((err) => c.opts.onError(err))
+    throw refusal
+  }
+}

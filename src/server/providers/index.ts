@@ -1,0 +1,6 @@
+export { viesusStorage, type ViesusStorageOptions } from './viesus.js'
+export { upscaylStorage, type UpscaylStorageOptions } from './upscayl.js'
+export { luwStorage, type LuwStorageOptions } from './luw.js'
+export { uploadcareStorage, uploadcareSignature, type UploadcareStorageOptions } from './uploadcare.js'
+export { cloudinaryStorage, cloudinarySignature, type CloudinaryStorageOptions } from './cloudinary.js'
+export type { Provider, ProviderFile, ProviderPlan, ProviderRecord } from './types.js'
