@@ -74,6 +74,8 @@ export class FileUpload {
   /** URLs the create call signed, for the signer of the run that follows. */
   #firstUrls: SignedParts | undefined
   #ledger: PartLedger | undefined
+  /** Part ETags as storage sent them, for hosted APIs that compare them at complete. */
+  #sentEtags = new Map<number, string>()
   /** The server's plan while it runs (kept across a pause), and when it stops being usable. */
   #plan: Plan | undefined
   #planUsableUntil = 0
@@ -140,6 +142,7 @@ export class FileUpload {
   }
 
   #forgetParts(): void {
+    this.#sentEtags.clear()
     this.#done.clear()
     this.#doneBytes = 0
   }
@@ -259,7 +262,8 @@ export class FileUpload {
     }
     this.#progress(true)
     await this.#sendParts(data, plan.partSize, todo, { url: async (n) => plan.urls[n], forget: () => {} }, plan.headers, plan.etags, signal)
-    const parts = [...this.#done].sort((a, b) => a[0] - b[0]).map(([PartNumber, p]) => ({ PartNumber, ETag: p.etag }))
+    // The ETags exactly as storage sent them: the API compares them with what its storage returned.
+    const parts = [...this.#done].sort((a, b) => a[0] - b[0]).map(([PartNumber, p]) => ({ PartNumber, ETag: this.#sentEtags.get(PartNumber) ?? p.etag }))
     return this.#finish({ token: plan.token, parts: plan.etags ? parts : undefined }, count, signal)
   }
 
@@ -392,7 +396,9 @@ export class FileUpload {
       async () => {
         const url = await urls.url(n, signal)
         try {
-          const etag = await this.#put(n, url, body, headers, signal, etags)
+          const sent = await this.#put(n, url, body, headers, signal, etags)
+          const etag = unquote(sent)
+          this.#sentEtags.set(n, sent)
           this.#markDone(n, etag, body.size)
           this.#ledger?.stored(n, etag)
         } catch (err) {
@@ -408,12 +414,13 @@ export class FileUpload {
     )
   }
 
+  /** A part's ETag header as storage sent it (quotes and all). */
   async #put(n: number, url: string, body: Blob, headers: Record<string, string>, signal: AbortSignal, etags = true): Promise<string> {
     const { etag } = await this.#send(n, 'PUT', url, body, headers, signal)
     if (etag === null && n > 0 && etags) {
       throw new TransportError('etag_not_exposed', 'Storage did not expose the ETag header to the page; add ETag to the bucket\'s CORS ExposeHeaders (see `hoist-uploader doctor`).')
     }
-    return unquote(etag ?? '')
+    return etag ?? ''
   }
 
   async #complete(data: Blob, state: MultipartState, signal: AbortSignal): Promise<UploadResult> {

@@ -176,6 +176,15 @@ describe('finish checks what the provider stored', () => {
     assert.equal((await fetch(adminUrl)).status, 401)
     assert.equal((await fetch(adminUrl, { headers: { authorization: `Basic ${Buffer.from('1234:wrong-secret').toString('base64')}` } })).status, 401)
   })
+  it('Cloudinary: where the Admin API does not answer, the verified answer is used', async () => {
+    const image = png(7, 7)
+    const p = (await planFor(h, 'h.png', 'image/png', image.length)).json
+    const sent = await postForm(p.url, p.fields, p.fileField, image, 'h.png')
+    fake.failNext(`/resources/image/upload/${sent.json.public_id}`, 420, { error: { message: 'Rate Limit Exceeded' } })
+    const done = await call(h, 'POST', '/finish', { token: p.token, response: sent.json })
+    assert.equal(done.status, 200, done.text)
+    assert.equal(done.json.size, image.length)
+  })
   it('Cloudinary: more bytes than declared → size_mismatch, and the asset is destroyed', async () => {
     const declared = png(8, 8)
     const real = png(16, 16)
@@ -244,6 +253,13 @@ describe('VIESUS, Luw.ai and Uploadcare plans', () => {
       assert.equal(put.status, 200)
       const lie = await call(h, 'POST', '/finish', { token: p.token })
       assert.deepEqual([lie.status, lie.json.error.code], [400, 'size_mismatch'])
+      // A CDN that answers no HEAD: the length comes from the bytes it serves.
+      const p2 = (await planFor(h, 'b.png', 'image/png', 20)).json
+      assert.equal((await fetch(p2.url, { method: 'PUT', body: new Uint8Array(20) as BodyInit, headers: p2.headers })).status, 200)
+      const finalUrl = [...fake.uploads.keys()].find((u) => u.includes('b.png'))!
+      fake.failNext(new URL(finalUrl).pathname, 405, 'Method Not Allowed')
+      const ok = await call(h, 'POST', '/finish', { token: p2.token })
+      assert.deepEqual([ok.status, ok.json.size], [200, 20])
     } finally {
       await fake.close()
     }
@@ -268,6 +284,15 @@ describe('VIESUS, Luw.ai and Uploadcare plans', () => {
       const other = hosted(uploadcareStorage({ publicKey: 'pub', secretKey: API_SECRET, uploadUrl: fake.url }), { authorize: () => ({ id: 'u2' }) })
       const stolen = await call(other, 'POST', '/finish', { token: p.token, response: sent.json })
       assert.deepEqual([stolen.status, stolen.json.error.code], [403, 'key_not_allowed'])
+      // An /info/ that keeps no metadata: the planned name and size must match instead.
+      const p3 = (await planFor(h, 'a.png', 'image/png', image.length)).json
+      const sent3 = await postForm(p3.url, p3.fields, p3.fileField, image, 'a.png')
+      const { metadata: _m, ...bare } = fake.fileInfo(sent3.json.file)!
+      fake.failNext('/info/', 200, bare)
+      assert.equal((await call(h, 'POST', '/finish', { token: p3.token, response: sent3.json })).status, 200)
+      const p4 = (await planFor(h, 'other.png', 'image/png', image.length)).json
+      fake.failNext('/info/', 200, bare)
+      assert.equal((await call(h, 'POST', '/finish', { token: p4.token, response: sent3.json })).json.error.code, 'invalid_response')
       const big = (await planFor(h, 'v.mp4', 'video/mp4', 11 * 1024 * 1024)).json
       assert.equal(big.kind, 'parts')
       assert.equal(Object.keys(big.urls).length, 3)

@@ -135,8 +135,10 @@ export function cloudinaryStorage(options: CloudinaryStorageOptions): Provider<S
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
           throw new HttpError(400, 'invalid_signature', "The Cloudinary answer's signature does not verify; it was not sent by Cloudinary for this upload.")
         }
-        // The signature covers only public_id and version: size, URL and pixel size come from Cloudinary itself.
-        stored = await details(r)
+        // The signature covers only public_id and version: size, URL and pixel size come from
+        // Cloudinary itself where its Admin API answers (it is rate limited per hour); else from the
+        // verified answer.
+        stored = await details(r).catch(() => r)
       }
       const record = {
         id: r.public_id,

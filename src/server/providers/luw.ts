@@ -51,16 +51,34 @@ export function luwStorage(options: LuwStorageOptions): Provider<State> {
   const api = new ProviderApi('Luw.ai', options.fetch, [token])
   const auth = { authorization: `Bearer ${token}` }
 
-  async function storedSize(finalUrl: string): Promise<number> {
-    let response: Response
+  /**
+   * The stored file's length as Luw.ai's CDN serves it: a HEAD's Content-Length, else (a CDN that
+   * answers no HEAD) the bytes of a GET, counted as they stream and never past `limit` + 1.
+   */
+  async function storedSize(finalUrl: string, limit: number): Promise<number> {
+    const get = options.fetch ?? fetch
+    const unreachable = () => new HttpError(502, 'provider_unreachable', "The upload server could not reach Luw.ai's CDN to check the stored file.")
+    const head = await get(finalUrl, { method: 'HEAD', signal: AbortSignal.timeout(30_000) }).catch(() => undefined)
+    const length = Number(head?.headers.get('content-length') ?? NaN)
+    if (head?.ok && Number.isSafeInteger(length)) return length
+    const response = await get(finalUrl, { signal: AbortSignal.timeout(120_000) }).catch(() => {
+      throw unreachable()
+    })
+    if (!response.ok || !response.body) throw new HttpError(502, 'provider_error', `Luw.ai's CDN did not serve the stored file (HTTP ${response.status}).`)
+    const reader = response.body.getReader()
+    let bytes = 0
     try {
-      response = await (options.fetch ?? fetch)(finalUrl, { method: 'HEAD', signal: AbortSignal.timeout(30_000) })
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) return bytes
+        bytes += value.length
+        if (bytes > limit) return bytes
+      }
     } catch {
-      throw new HttpError(502, 'provider_unreachable', "The upload server could not reach Luw.ai's CDN to check the stored file.")
+      throw unreachable()
+    } finally {
+      await reader.cancel().catch(() => {})
     }
-    const length = Number(response.headers.get('content-length'))
-    if (!response.ok || !Number.isSafeInteger(length)) throw new HttpError(502, 'provider_error', `Luw.ai's CDN did not confirm the stored file (HTTP ${response.status}).`)
-    return length
   }
 
   return {
@@ -85,7 +103,7 @@ export function luwStorage(options: LuwStorageOptions): Provider<State> {
       const raw = (await api.call(`${base}/v2/finalize_upload?${new URLSearchParams({ url: state.finalUrl })}`, { headers: auth })) as { status?: unknown }
       if (raw?.status !== true) throw api.refusal(400, raw)
       // Luw.ai's answer says nothing of the file: its CDN tells what is stored.
-      const size = await storedSize(state.finalUrl)
+      const size = await storedSize(state.finalUrl, file.size)
       return { id: state.finalUrl, url: state.finalUrl, size, type: LUW_TYPES[/\.([^.]+)$/.exec(file.name)?.[1]?.toLowerCase() ?? ''] ?? file.type, name: file.name, raw }
     },
   }

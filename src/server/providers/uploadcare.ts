@@ -112,10 +112,11 @@ export function uploadcareStorage(options: UploadcareStorageOptions): Provider<S
       }
       const raw = await info(uuid)
       const size = typeof raw.size === 'number' ? raw.size : -1
-      // A form upload's answer names the file by uuid; its mark proves it is this plan's file.
-      if (!state.uuid && raw.metadata?.[MARK] !== state.mark) {
-        throw badRequest('invalid_response', `The file ${uuid} at Uploadcare was not uploaded by this plan.`)
-      }
+      // A form upload's answer names the file by uuid; its mark proves it is this plan's file. A file
+      // whose info carries no mark at all must at least have the planned name and size.
+      const mark = raw.metadata && typeof raw.metadata === 'object' ? raw.metadata[MARK] : undefined
+      const planned = mark === undefined ? size === file.size && raw.original_filename === file.name : mark === state.mark
+      if (!state.uuid && !planned) throw badRequest('invalid_response', `The file ${uuid} at Uploadcare was not uploaded by this plan.`)
       const record = { id: uuid, url: `${cdn}/${uuid}/`, size, type: typeof raw.mime_type === 'string' ? raw.mime_type : file.type, name: typeof raw.original_filename === 'string' ? raw.original_filename : file.name, raw }
       const img = raw.image_info
       if (img && typeof img.width === 'number' && typeof img.height === 'number') Object.assign(record, { width: img.width, height: img.height })
