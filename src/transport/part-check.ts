@@ -15,6 +15,15 @@ interface Upload extends PartSums {
   partSize: number
 }
 
+/**
+ * What the page has learned about one endpoint's storage, shared by its uploads: whether part ETags
+ * are MD5s is the same for every upload to it, so only the first upload hashes a part to find out.
+ * A wrong answer is never a splice: a resume whose parts do not check out starts over.
+ */
+export interface StorageFacts {
+  etagsAreMd5?: boolean
+}
+
 // The MD5 code is only fetched when a part has to be hashed.
 const open = async (data: Blob): Promise<Hasher> => (await import('./hasher.js')).openHasher(data)
 
@@ -67,7 +76,7 @@ export async function checkStored(data: Blob, upload: Upload, listed: ListedPart
 
 /**
  * Learns, from the first part stored, whether this storage's part ETags are MD5s, by hashing that
- * part off the main thread (one part per upload: a few milliseconds). Where they are not (KMS or
+ * part off the main thread (once per storage: later uploads take the answer from `StorageFacts`). Where they are not (KMS or
  * customer-key encryption, stores that make ETags up), every part stored is hashed and its MD5 kept.
  */
 export class PartLedger {
@@ -80,17 +89,28 @@ export class PartLedger {
   #draining = false
   #closed = false
 
-  constructor(data: Blob, upload: Upload, save: (sums: PartSums) => void) {
+  readonly #facts: StorageFacts
+
+  constructor(data: Blob, upload: Upload, save: (sums: PartSums) => void, facts: StorageFacts = {}) {
     this.#data = data
     this.#partSize = upload.partSize
     this.#sums = { etagsAreMd5: upload.etagsAreMd5, md5s: upload.md5s }
     this.#save = save
+    this.#facts = facts
+    if (this.#sums.etagsAreMd5 === undefined && facts.etagsAreMd5 !== undefined) {
+      // Another upload to this storage already found out.
+      this.#sums = facts.etagsAreMd5 ? { etagsAreMd5: true } : { etagsAreMd5: false, md5s: {} }
+      // Saved once the caller holds this ledger (its save callback checks which ledger speaks).
+      const sums = { ...this.#sums }
+      queueMicrotask(() => this.#closed || this.#save(sums))
+    }
   }
 
   /** A stored part's MD5 matched: its ETag says, so the others' will too. */
   confirmed(): void {
     if (this.#sums.etagsAreMd5 !== undefined) return
     this.#sums = { etagsAreMd5: true }
+    this.#facts.etagsAreMd5 = true
     this.#save(this.#sums)
   }
 
@@ -124,6 +144,7 @@ export class PartLedger {
             break
           }
           this.#sums = { etagsAreMd5: false, md5s: {} }
+          this.#facts.etagsAreMd5 = false
         }
         // One object, filled in place: copying it for each of up to 10,000 parts would cost more than it saves.
         this.#sums.md5s![n] = hex
