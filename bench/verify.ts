@@ -122,7 +122,7 @@ average was ${r.load.toFixed(1)} on ${os.cpus().length} cores (other work shares
 | --- | ---: | ---: | ---: | ---: | ---: |
 ${row(`${r.parts} parts, in a Worker`, r.worker, r.checkedBytes)}
 ${row(`${r.parts} parts, main thread in idle-time slices (no Worker)`, r.idle, r.checkedBytes)}
-${row('1 part, in a Worker (learning whether ETags are MD5s, once per multipart upload)', r.probe, PART)}
+${row('1 part, in a Worker (learning whether ETags are MD5s, once per page and storage)', r.probe, PART)}
 
 Where storage's ETags are not MD5s, every stored part is hashed the same way once it is stored, off the main thread:
 the rate above is that cost, next to the upload's own.

@@ -1,6 +1,7 @@
 import { networkError, retryableStatus, TransportError } from './errors.js'
 import { type RetryPolicy, withRetries } from './retry.js'
 import type { FinishRequest, Plan, PlanRequest, StoredInfo } from '../shared/plan.js'
+import { StorageFacts } from './part-check.js'
 
 export type { StoredInfo }
 
@@ -49,6 +50,8 @@ interface CallOptions {
 export class Backend {
   readonly #opts: BackendOptions
   readonly #base: string
+  /** What this page has learned about the endpoint's storage, shared by every upload to it. */
+  readonly storage = new StorageFacts()
 
   constructor(opts: BackendOptions) {
     this.#opts = opts

@@ -170,7 +170,7 @@ export class FileUpload {
     this.#closeLedger()
     const ledger = (this.#ledger = new PartLedger(data, state, (sums) => {
       if (this.#ledger === ledger && this.#state) this.#save({ ...this.#state, ...sums })
-    }))
+    }, this.#o.backend.storage))
   }
 
   #forgetPlan(): void {

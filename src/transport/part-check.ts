@@ -15,6 +15,49 @@ interface Upload extends PartSums {
   partSize: number
 }
 
+/**
+ * What the page has learned about one endpoint's storage, shared by its uploads: whether part ETags
+ * are MD5s is the same for every upload to it, so one upload hashes a part to find out while the
+ * others wait for its answer. A wrong answer is never a splice: a resume whose parts do not check
+ * out starts over.
+ */
+export class StorageFacts {
+  etagsAreMd5: boolean | undefined
+  #prober: object | undefined
+  #waiting = new Set<() => void>()
+
+  /** Whether `who` may hash a part to find out: no other upload is doing so. */
+  claim(who: object): boolean {
+    this.#prober ??= who
+    return this.#prober === who
+  }
+
+  /** `who` stops (closed before it found out): a waiting upload takes over. */
+  release(who: object): void {
+    if (this.#prober !== who) return
+    this.#prober = undefined
+    this.#wake()
+  }
+
+  learned(etagsAreMd5: boolean): void {
+    this.etagsAreMd5 = etagsAreMd5
+    this.#prober = undefined
+    this.#wake()
+  }
+
+  /** Calls `fn` once the answer is known or the upload finding out stops; returns a cancel. */
+  wait(fn: () => void): () => void {
+    this.#waiting.add(fn)
+    return () => this.#waiting.delete(fn)
+  }
+
+  #wake(): void {
+    const waiting = [...this.#waiting]
+    this.#waiting.clear()
+    for (const fn of waiting) fn()
+  }
+}
+
 // The MD5 code is only fetched when a part has to be hashed.
 const open = async (data: Blob): Promise<Hasher> => (await import('./hasher.js')).openHasher(data)
 
@@ -67,7 +110,7 @@ export async function checkStored(data: Blob, upload: Upload, listed: ListedPart
 
 /**
  * Learns, from the first part stored, whether this storage's part ETags are MD5s, by hashing that
- * part off the main thread (one part per upload: a few milliseconds). Where they are not (KMS or
+ * part off the main thread (once per storage: later uploads take the answer from `StorageFacts`). Where they are not (KMS or
  * customer-key encryption, stores that make ETags up), every part stored is hashed and its MD5 kept.
  */
 export class PartLedger {
@@ -80,17 +123,34 @@ export class PartLedger {
   #draining = false
   #closed = false
 
-  constructor(data: Blob, upload: Upload, save: (sums: PartSums) => void) {
+  readonly #facts: StorageFacts
+  #unwait: (() => void) | undefined
+
+  constructor(data: Blob, upload: Upload, save: (sums: PartSums) => void, facts: StorageFacts = new StorageFacts()) {
     this.#data = data
     this.#partSize = upload.partSize
     this.#sums = { etagsAreMd5: upload.etagsAreMd5, md5s: upload.md5s }
     this.#save = save
+    this.#facts = facts
+    // Another upload to this storage already found out: saved once the caller holds this ledger
+    // (its save callback checks which ledger speaks).
+    if (this.#adopt()) queueMicrotask(() => this.#closed || this.#save({ ...this.#sums }))
+  }
+
+  /** Takes the answer another upload found, if there is one and this upload has none; true if taken. */
+  #adopt(): boolean {
+    const known = this.#facts.etagsAreMd5
+    if (this.#sums.etagsAreMd5 !== undefined || known === undefined) return false
+    this.#sums = known ? { etagsAreMd5: true } : { etagsAreMd5: false, md5s: {} }
+    if (known) this.#queue = []
+    return true
   }
 
   /** A stored part's MD5 matched: its ETag says, so the others' will too. */
   confirmed(): void {
     if (this.#sums.etagsAreMd5 !== undefined) return
     this.#sums = { etagsAreMd5: true }
+    this.#facts.learned(true)
     this.#save(this.#sums)
   }
 
@@ -102,6 +162,8 @@ export class PartLedger {
 
   close(): void {
     this.#closed = true
+    this.#unwait?.()
+    this.#facts.release(this)
     this.#queue = []
     this.#hasher?.close()
     this.#hasher = undefined
@@ -112,6 +174,15 @@ export class PartLedger {
     this.#draining = true
     try {
       while (this.#queue.length > 0 && !this.#closed) {
+        if (this.#adopt()) {
+          this.#save({ ...this.#sums })
+          continue
+        }
+        if (this.#sums.etagsAreMd5 === undefined && !this.#facts.claim(this)) {
+          // Another upload is finding out: this one's parts wait for its answer.
+          this.#unwait = this.#facts.wait(() => void this.#drain())
+          break
+        }
         const { n, etag } = this.#queue.shift()!
         this.#hasher ??= await open(this.#data)
         if (this.#closed) break
@@ -124,6 +195,7 @@ export class PartLedger {
             break
           }
           this.#sums = { etagsAreMd5: false, md5s: {} }
+          this.#facts.learned(false)
         }
         // One object, filled in place: copying it for each of up to 10,000 parts would cost more than it saves.
         this.#sums.md5s![n] = hex

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import type { ListedPart } from '../../src/transport/backend.js'
-import { checkStored, PartLedger, type PartSums } from '../../src/transport/part-check.js'
+import { checkStored, PartLedger, type PartSums, StorageFacts } from '../../src/transport/part-check.js'
 
 const KiB = 1024
 const partSize = 64 * KiB
@@ -48,19 +48,62 @@ describe('checkStored', () => {
 })
 
 /** Runs `fn` with a ledger and waits until it has saved `count` times. */
-async function ledger(upload: PartSums, count: number, fn: (l: PartLedger) => void): Promise<PartSums[]> {
+async function ledger(upload: PartSums, count: number, fn: (l: PartLedger) => void, facts?: StorageFacts): Promise<PartSums[]> {
   const saved: PartSums[] = []
   await new Promise<void>((resolve) => {
     const l = new PartLedger(data, { partSize, ...upload }, (s) => {
       saved.push(structuredClone(s))
       if (saved.length === count) resolve()
-    })
+    }, facts)
     fn(l)
   })
   return saved
 }
 
 describe('PartLedger', () => {
+  it('hashes a part only for the first upload to a storage: later ones take the answer it learned', async () => {
+    const facts = new StorageFacts()
+    assert.deepEqual(await ledger({}, 1, (l) => l.stored(1, md5(1)), facts), [{ etagsAreMd5: true }])
+    assert.equal(facts.etagsAreMd5, true)
+    // The second upload saves the answer at once, and hashes nothing: its ETags need no check.
+    const saved: PartSums[] = []
+    const l = new PartLedger(data, { partSize }, (s) => saved.push(structuredClone(s)), facts)
+    l.stored(1, 'not-looked-at')
+    await new Promise((r) => setTimeout(r, 50))
+    assert.deepEqual(saved, [{ etagsAreMd5: true }])
+    l.close()
+  })
+  it('uploads that start together wait for the one finding out instead of each hashing a part', async () => {
+    const facts = new StorageFacts()
+    const saves: Record<string, PartSums[]> = { a: [], b: [] }
+    const a = new PartLedger(data, { partSize }, (s) => saves.a.push(structuredClone(s)), facts)
+    const b = new PartLedger(data, { partSize }, (s) => saves.b.push(structuredClone(s)), facts)
+    a.stored(1, md5(1))
+    b.stored(2, 'would-not-match') // hashed, this would mark ETags as not MD5s
+    await new Promise((r) => setTimeout(r, 300))
+    assert.deepEqual([saves.a, saves.b], [[{ etagsAreMd5: true }], [{ etagsAreMd5: true }]])
+    a.close()
+    b.close()
+  })
+  it('a waiting upload finds out itself when the one finding out stops first', async () => {
+    const facts = new StorageFacts()
+    const a = new PartLedger(data, { partSize }, () => {}, facts)
+    const saved: PartSums[] = []
+    const b = new PartLedger(data, { partSize }, (s) => saved.push(structuredClone(s)), facts)
+    a.stored(1, md5(1))
+    b.stored(2, md5(2))
+    a.close() // before its hash is done
+    await new Promise((r) => setTimeout(r, 300))
+    assert.deepEqual(saved, [{ etagsAreMd5: true }])
+    b.close()
+  })
+  it('remembers for later uploads that ETags are not MD5s, so they keep every part\'s MD5 from the start', async () => {
+    const facts = new StorageFacts()
+    await ledger({}, 1, (l) => l.stored(1, 'kms-etag-1'), facts)
+    assert.equal(facts.etagsAreMd5, false)
+    const saved = await ledger({}, 2, (l) => l.stored(2, 'kms-etag-2'), facts)
+    assert.deepEqual(saved, [{ etagsAreMd5: false, md5s: {} }, { etagsAreMd5: false, md5s: { 2: md5(2) } }])
+  })
   it('learns from the first part stored that ETags are MD5s, and saves that once', async () => {
     const saved = await ledger({}, 1, (l) => {
       l.stored(2, `"${md5(2)}"`)
