@@ -34,7 +34,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import { Busboy } from '@fastify/busboy'
-import { Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
+import { Failures, Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
 
 export interface CloudinaryPreset {
   /** Unsigned presets may be used by unsigned (browser) uploads; signed ones only by signed uploads. */
@@ -357,7 +357,8 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
   const stored = new Map<string, StoredFile>()
   const assets = new Map<string, Record<string, unknown>>()
   const chunked = new Map<string, CloudinaryChunkedUpload>()
-  const failures = new Map<string, FakeResponse[]>()
+  // A queued path matches the request's path exactly, or as its tail when it starts with '/'.
+  const failures = new Failures((key, path) => path === key || (key.startsWith('/') && path.endsWith(key)))
   let base = ''
 
   // -------------------------------------------------------------------------------------------------
@@ -692,19 +693,8 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
 
   // -------------------------------------------------------------------------------------------------
 
-  const takeFailure = (path: string): FakeResponse | undefined => {
-    for (const [key, queue] of failures) {
-      if (path === key || (key.startsWith('/') && path.endsWith(key))) {
-        const next = queue.shift()
-        if (queue.length === 0) failures.delete(key)
-        return next
-      }
-    }
-    return undefined
-  }
-
   const route = async (fr: FakeRequest): Promise<FakeResponse> => {
-    const failure = takeFailure(fr.path)
+    const failure = failures.take(fr.path)
     if (failure) {
       // Read the body first so that the client sees the answer, not a reset connection.
       await fr.body(MAX_CHUNK_SIZE + 2 * maxFileSize + FIELDS_ROOM).catch(() => undefined)
@@ -756,9 +746,7 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
   return {
     ...fake,
     failNext(path: string, status: number, body: unknown) {
-      const queue = failures.get(path) ?? []
-      queue.push({ status, body })
-      failures.set(path, queue)
+      failures.add(path, { status, body })
     },
     assets,
     chunkedUploads: chunked,

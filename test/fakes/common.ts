@@ -71,6 +71,35 @@ export const answer = (status: number, body?: unknown, headers?: Record<string, 
 
 export const json = (body: unknown, status = 200, headers: Record<string, string> = {}): FakeResponse => ({ status, body, headers })
 
+/**
+ * The queued answers behind each fake's `failNext(path, …)`. A fake says how a queued path matches a
+ * request's path (exactly, by default; some take a prefix or a tail); the first match answers next.
+ */
+export class Failures {
+  readonly #queues = new Map<string, FakeResponse[]>()
+  readonly #matches: (queued: string, path: string) => boolean
+
+  constructor(matches: (queued: string, path: string) => boolean = (queued, path) => queued === path) {
+    this.#matches = matches
+  }
+
+  add(path: string, response: FakeResponse): void {
+    const queue = this.#queues.get(path) ?? []
+    queue.push(response)
+    this.#queues.set(path, queue)
+  }
+
+  take(path: string): FakeResponse | undefined {
+    for (const [key, queue] of this.#queues) {
+      if (!this.#matches(key, path)) continue
+      const next = queue.shift()
+      if (queue.length === 0) this.#queues.delete(key)
+      return next
+    }
+    return undefined
+  }
+}
+
 /** CORS of a bucket configured for browser uploads: any origin, PUT/POST/GET, any header, ETag exposed. */
 export const bucketCors: Record<string, string> = {
   'access-control-allow-origin': '*',

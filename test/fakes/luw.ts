@@ -19,7 +19,7 @@
 // only ever calls them from its server.
 import { createHash, randomBytes } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
-import { answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
+import { Failures, answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
 
 export interface LuwFakeOptions {
   /** The API token the fake accepts as `Authorization: Bearer <token>`. */
@@ -122,7 +122,8 @@ export async function startLuwFake(options: LuwFakeOptions): Promise<LuwFake> {
   const byFinalUrl = new Map<string, Pending>()
   const byId = new Map<string, Pending>()
   const stored = new Map<string, StoredFile>()
-  const failures = new Map<string, FakeResponse[]>()
+  // A queued path matches exactly or as a whole-segment prefix ('/storage' hits any storage PUT).
+  const failures = new Failures((key, path) => path === key || path.startsWith(key.endsWith('/') ? key : `${key}/`))
   let base = ''
 
   const authorize = (fr: FakeRequest) => {
@@ -290,19 +291,8 @@ export async function startLuwFake(options: LuwFakeOptions): Promise<LuwFake> {
     return { status: 200, body: file.bytes, headers: { 'content-type': file.type, 'cache-control': CACHE_CONTROL, etag } }
   }
 
-  const takeFailure = (path: string): FakeResponse | undefined => {
-    for (const [key, queue] of failures) {
-      if (path === key || path.startsWith(key.endsWith('/') ? key : `${key}/`)) {
-        const next = queue.shift()
-        if (queue.length === 0) failures.delete(key)
-        return next
-      }
-    }
-    return undefined
-  }
-
   const route = async (fr: FakeRequest): Promise<FakeResponse> => {
-    const failure = takeFailure(fr.path)
+    const failure = failures.take(fr.path)
     if (failure) return failure
     if (fr.path === '/v2/upload') return upload(fr)
     if (fr.path === '/v2/finalize_upload') return finalize(fr)
@@ -321,9 +311,7 @@ export async function startLuwFake(options: LuwFakeOptions): Promise<LuwFake> {
         typeof body === 'string'
           ? { status, body, headers: { 'content-type': body.startsWith('<') ? 'application/xml; charset=UTF-8' : 'text/plain; charset=utf-8' } }
           : { status, body }
-      const queue = failures.get(path) ?? []
-      queue.push(response)
-      failures.set(path, queue)
+      failures.add(path, response)
     },
   }
 }

@@ -13,6 +13,7 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import {
   Answer,
+  Failures,
   answer,
   startFake,
   type Fake,
@@ -265,7 +266,8 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
   const stored = new Map<string, StoredFile>()
   const files = new Map<string, FinishedFile>()
   const sessions = new Map<string, MultipartSession>()
-  const failures = new Map<string, { status: number; body: unknown }[]>()
+  // A queued path matches exactly, or as a prefix when it ends with '*'.
+  const failures = new Failures((key, path) => key === path || (key.endsWith('*') && path.startsWith(key.slice(0, -1))))
   let base = ''
 
   // ---- shared checks ----
@@ -512,17 +514,6 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
     return { status: 200, body: file.bytes, headers: { 'content-type': file.mime, etag: `"${md5(file.bytes)}"`, 'cache-control': 'public, max-age=31536000' } }
   }
 
-  const takeFailure = (path: string) => {
-    for (const [key, queue] of failures) {
-      if (key === path || (key.endsWith('*') && path.startsWith(key.slice(0, -1)))) {
-        const next = queue.shift()
-        if (queue.length === 0) failures.delete(key)
-        return next
-      }
-    }
-    return undefined
-  }
-
   const route = async (fr: FakeRequest): Promise<FakeResponse> => {
     try {
       return await dispatch(fr)
@@ -534,7 +525,7 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
   }
 
   const dispatch = async (fr: FakeRequest): Promise<FakeResponse> => {
-    const failure = takeFailure(fr.path)
+    const failure = failures.take(fr.path)
     if (failure) {
       const isText = typeof failure.body === 'string'
       return { status: failure.status, body: failure.body, headers: isText ? { 'content-type': 'text/plain' } : {} }
@@ -562,9 +553,7 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
   return {
     ...fake,
     failNext(path: string, status: number, body: unknown) {
-      const queue = failures.get(path) ?? []
-      queue.push({ status, body })
-      failures.set(path, queue)
+      failures.add(path, { status, body })
     },
     fileInfo(uuid: string) {
       const file = files.get(uuid.toLowerCase())

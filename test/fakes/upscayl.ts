@@ -20,7 +20,7 @@
 // Where the docs are silent the fake does what an S3-backed API run well would do; each such place
 // says so below.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
-import { Answer, answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
+import { Failures, Answer, answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
 
 export interface UpscaylFakeOptions {
   /** The only `X-API-Key` accepted on the API routes. */
@@ -135,7 +135,7 @@ export async function startUpscaylFake(options: UpscaylFakeOptions): Promise<Ups
 
   const stored = new Map<string, StoredFile>()
   const uploads = new Map<string, UpscaylUpload>()
-  const failures = new Map<string, FakeResponse[]>()
+  const failures = new Failures()
   /** Signs part URLs; unknown outside the fake, so a URL cannot be forged or altered. */
   const secret = randomBytes(32)
   let base = ''
@@ -358,12 +358,8 @@ export async function startUpscaylFake(options: UpscaylFakeOptions): Promise<Ups
   }
 
   const route = async (req: FakeRequest): Promise<FakeResponse> => {
-    const queued = failures.get(req.path)
-    if (queued?.length) {
-      const next = queued.shift()!
-      if (!queued.length) failures.delete(req.path)
-      return next
-    }
+    const failure = failures.take(req.path)
+    if (failure) return failure
     const storage = /^\/s3\/([^/]+)\/([^/]+)$/.exec(req.path)
     if (storage) {
       if (req.method !== 'PUT') s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.')
@@ -389,9 +385,7 @@ export async function startUpscaylFake(options: UpscaylFakeOptions): Promise<Ups
     stored: fake.stored,
     close: fake.close,
     failNext(path: string, status: number, body: unknown) {
-      const list = failures.get(path) ?? []
-      list.push(json(status, body))
-      failures.set(path, list)
+      failures.add(path, json(status, body))
     },
     get credits() {
       return credits

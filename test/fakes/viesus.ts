@@ -12,7 +12,7 @@
 // Where the docs are silent the fake behaves as an Apollo-Server-backed API over S3 would; each such
 // choice is marked "docs silent" below.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
+import { Failures, Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
 
 export interface ViesusFakeOptions {
   /** The key every /graphql request must carry in `x-api-key`. */
@@ -1031,18 +1031,11 @@ export async function startViesusFake(options: ViesusFakeOptions): Promise<Viesu
   const stored = new Map<string, StoredFile>()
   const signedUploads = new Map<string, SignedUpload>()
   const records = new Map<string, UploadRecord>()
-  const failures = new Map<string, { status: number; body: unknown }[]>()
+  // A queued path matches exactly; '/storage' matches any storage PUT.
+  const failures = new Failures((key, path) => key === path || (key === '/storage' && path.startsWith('/storage/')))
   let retention = 30
   let base = ''
 
-  const takeFailure = (path: string): FakeResponse | undefined => {
-    const key = failures.has(path) ? path : path.startsWith('/storage/') && failures.has('/storage') ? '/storage' : undefined
-    if (key === undefined) return undefined
-    const queue = failures.get(key)!
-    const f = queue.shift()!
-    if (queue.length === 0) failures.delete(key)
-    return { status: f.status, body: f.body }
-  }
 
   // --- resolvers: each returns the full result object; the selection set picks from it ---
 
@@ -1355,7 +1348,7 @@ export async function startViesusFake(options: ViesusFakeOptions): Promise<Viesu
   }
 
   const route = async (req: FakeRequest): Promise<FakeResponse> => {
-    const failure = takeFailure(req.path)
+    const failure = failures.take(req.path)
     if (failure) return failure
     if (req.path === '/graphql') return graphql(req)
     const storage = /^\/storage\/([^/]+)$/.exec(req.path)
@@ -1380,9 +1373,7 @@ export async function startViesusFake(options: ViesusFakeOptions): Promise<Viesu
     signedUploads,
     retentionDays: () => retention,
     failNext(path: string, status: number, body: unknown) {
-      const queue = failures.get(path) ?? []
-      queue.push({ status, body })
-      failures.set(path, queue)
+      failures.add(path, { status, body })
     },
   }
 }
