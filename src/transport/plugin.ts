@@ -48,8 +48,12 @@ const defaultOptions = {
 
 type Opts = DefinePluginOpts<HoistTransportOptions, keyof typeof defaultOptions>
 
+const SMALL_WINDOW = 100
+
 interface Entry {
   upload: FileUpload
+  /** Which window admits it. */
+  multipart: boolean
   /** Ends the uploader's wait for this file. */
   settle: () => void
 }
@@ -65,8 +69,14 @@ function positive(value: unknown, name: string): void {
  */
 export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<Opts, M, B> {
   #limiter: Limiter
-  /** Files in progress (at most a few more than the request limit), so signing runs ahead of the PUTs. */
+  /** Multipart files in progress (at most a few more than the request limit), so signing runs ahead of the PUTs. */
   #files: Limiter
+  /**
+   * Files of one request whose bytes are not yet stored: up to 100, admitted in bulk once half are
+   * sent, so their plans (and, as they end together, their finishes) share endpoint calls while PUTs
+   * wait only for the request limit.
+   */
+  #small = new Limiter(SMALL_WINDOW, SMALL_WINDOW / 2)
   #backend!: Backend
   #retry!: RetryPolicy
   #entries = new Map<string, Entry>()
@@ -166,7 +176,7 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
           onProgress: (bytesUploaded, bytesTotal, now) => this.#progress(file.id, bytesUploaded, bytesTotal, now),
         })
       if (file.data) upload.setData(file.data as Blob)
-      this.#entries.set(file.id, { upload, settle: resolve })
+      this.#entries.set(file.id, { upload, multipart: partSize !== undefined || resume !== undefined, settle: resolve })
       if (!file.isPaused) this.#start(file.id)
     })
   }
@@ -187,12 +197,14 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
     const entry = this.#entries.get(id)
     if (!entry || entry.upload.running) return
     const { upload } = entry
-    this.#files
-      .run(() => {
+    const admission = entry.multipart ? this.#files : this.#small
+    admission
+      .run((release) => {
         // Paused or removed while it waited for its turn.
         const file = this.uppy.getFile(id)
         if (!file || file.isPaused || this.#entries.get(id)?.upload !== upload) return Promise.reject(new DOMException('', 'AbortError'))
-        return upload.start()
+        // Once its bytes are stored, a file waiting for its finish answer lets the next one in.
+        return upload.start(release)
       })
       .then(
         (result) => {
