@@ -3,6 +3,7 @@ import { type RetryPolicy, withRetries } from './retry.js'
 import type { FinishRequest, Plan, PlanRequest, StoredInfo } from '../shared/plan.js'
 import { StorageFacts } from './part-check.js'
 import { Batcher } from './batcher.js'
+import { LinkRate } from './part-size.js'
 
 export type { StoredInfo }
 
@@ -60,6 +61,8 @@ export class Backend {
   readonly #base: string
   /** What this page has learned about the endpoint's storage, shared by every upload to it. */
   readonly storage = new StorageFacts()
+  /** What this page has measured of the link to storage, for the part sizes of later uploads. */
+  readonly link = new LinkRate()
   /** Plans asked for in the same task go in one call: the files a window admits start together. */
   readonly #plans = this.#batcher<PlanRequest, Plan>('/plan', 'plans', { max: 100, quiet: 0, maxWait: 0 })
   /**

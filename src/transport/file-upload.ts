@@ -321,6 +321,7 @@ export class FileUpload {
   /** PUTs parts in parallel under the shared limiter; the first part that fails for good stops the others. */
   async #sendParts(data: Blob, partSize: number, todo: number[], urls: PartUrls, headers: Record<string, string>, etags: boolean, signal: AbortSignal): Promise<void> {
     const limit = this.#o.limiter.limit
+    const started = performance.now()
     this.#ramp = new Ramp(limit, partSize / limit, (n) => (this.#done.has(n) ? Infinity : (this.#inflight.get(n) ?? 0)))
     const parts = new AbortController()
     const stop = () => parts.abort()
@@ -337,6 +338,11 @@ export class FileUpload {
     signal.removeEventListener('abort', stop)
     if (signal.aborted) throw abortError()
     if (failure !== undefined) throw failure
+    const sent = todo.reduce((n, part) => {
+      const [start, end] = partRange(data.size, partSize, part)
+      return n + end - start
+    }, 0)
+    this.#o.backend.link.record(sent, performance.now() - started)
   }
 
   /** Creates the multipart upload, or finds what a previous run (maybe before a reload) stored. */
