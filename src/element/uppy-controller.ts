@@ -201,7 +201,7 @@ export class UppyController implements ReactiveController {
     if (locale === undefined || locale === '') return
     const request = ++this.#localeRequest
     const loaded = typeof locale === 'string' ? await loadLocale(locale) : locale
-    if (!loaded || request !== this.#localeRequest || !this.uppy) return
+    if (request !== this.#localeRequest || !this.uppy) return
     this.uppy.setOptions({ locale: loaded as never })
   }
 
