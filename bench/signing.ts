@@ -73,7 +73,7 @@ async function client(a: ClientArgs): Promise<{ urls: number; requests: number; 
   const ask = async () => {
     const n = numbers()
     const path = a.batch === 1 ? `${id}/${n[0]}?${new URLSearchParams({ key: a.key })}` : `${id}/batch?${new URLSearchParams({ key: a.key, partNumbers: n.join(',') })}`
-    const r = await fetch(`${a.url}/s3/multipart/${path}`)
+    const r = await fetch(`${a.url}/s3/multipart/${path}`, { signal: AbortSignal.timeout(30_000) })
     const body = (await r.json()) as { url?: string; presignedUrls?: Record<string, string> }
     if (!r.ok) throw new Error(`signing answered ${r.status}: ${JSON.stringify(body)}`)
     const got = a.batch === 1 ? (body.url ? 1 : 0) : Object.keys(body.presignedUrls ?? {}).length
