@@ -4,7 +4,6 @@
 // the element. Every file must be stored byte-identical, with no error but ones that were retried.
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
@@ -16,6 +15,7 @@ import { sha256, testBytes, writeTestFile } from '../test/helpers/page.js'
 import { emptyBucket, makeBucket, objectSha, openUploads } from '../test/helpers/s3.js'
 import { LOAD, type LoadResult, PAGE_RATE } from './load-report.js'
 import { forkProxy } from './proxy.js'
+import { usage } from './proc.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -25,19 +25,6 @@ interface Planned {
   size: number
   seed: number
   sha: string
-}
-
-/** Resident and peak resident memory of a process, and the CPU seconds it has used, from /proc. */
-function usage(pid: number): { rss: number; peak: number; cpu: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * KiB
-    // utime and stime, in clock ticks (100 a second on Linux), follow the command name in parentheses.
-    const [utime, stime] = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).map(Number)
-    return { rss: kb('VmRSS'), peak: kb('VmHWM'), cpu: (utime + stime) / 100 }
-  } catch {
-    return undefined
-  }
 }
 
 /** Samples the instances' memory and CPU every 250 ms (and on `sample()`); a dead one keeps its last figures. */

@@ -35,6 +35,9 @@ export const LINKS: LinkSpec[] = [
   { label: '100 ms RTT, 100 Mbit/s', rttMs: 100, bits: 100e6 },
 ]
 
+/** The link the small-file rows (many files, each a few round trips of endpoint calls) also cross. */
+export const SMALL_FILES_LINK = LINKS[0]
+
 const NS = 'hoist-bench'
 const HOST = '10.231.0.1'
 const PEER = '10.231.0.2'

@@ -1,7 +1,7 @@
-// Builds dist/cdn/hoist-uploader.js: one ES module with Lit, Uppy and the Dashboard CSS inside,
-// which registers <hoist-uploader> when loaded. The npm build keeps those as bare imports instead.
-import { build } from 'esbuild'
-import { CDN_OPTIONS } from '../bench/size.mjs'
+// Writes the CDN build (see scripts/cdn.mjs) into dist/cdn, anew: chunks of an older build would
+// otherwise stay beside it. The npm build keeps Lit and Uppy as bare imports instead.
+import { rmSync } from 'node:fs'
+import { buildCdn } from './cdn.mjs'
 
-// The same options the size benchmark measures, written to disk.
-await build({ ...CDN_OPTIONS, write: true, sourcemap: 'linked' })
+rmSync('dist/cdn', { recursive: true, force: true })
+await buildCdn({ write: true, sourcemap: 'linked' })

@@ -108,7 +108,7 @@ export class HoistUploader extends ReactiveElement {
   /** Most requests to storage at once, across all files (`hoist` transport; default 6). */
   @property({ type: Number }) concurrency = 6
 
-  /** Part size of multipart uploads, at least 5 MiB (bytes, or a size with a unit; default 5 MiB, raised to stay within 10,000 parts). */
+  /** Part size of multipart uploads, at least 5 MiB (bytes, or a size with a unit; raised to stay within 10,000 parts). Unset, the `hoist` transport picks 5–64 MiB per file from its size and the link's measured rate. */
   @property({ attribute: 'chunk-size', converter: size }) chunkSize?: number | string
 
   /** A request to storage that moves no bytes for this many milliseconds is aborted and retried (default 30000). */

@@ -13,14 +13,26 @@ export function localeCode(tag: string): string | undefined {
   return codes.find((c) => c.toLowerCase() === wanted) ?? codes.find((c) => c.slice(0, c.indexOf('-')).toLowerCase() === wanted.split('-')[0])
 }
 
-/** Loads a locale's strings on demand; each language is its own chunk. */
-export async function loadLocale(tag: string): Promise<UppyLocale | undefined> {
+/** Uppy's own English: an empty set of strings leaves Uppy and each plugin on its defaults. */
+export const ENGLISH: UppyLocale = { strings: {}, pluralize: (count) => (count === 1 ? 0 : 1) }
+
+/**
+ * Loads a locale's strings on demand; each language is its own chunk. A tag with no language here, or
+ * whose chunk does not load (a page that serves the CDN entry without its chunks/ folder), gets
+ * English and one warning that names it: the widget still works, in the wrong language.
+ */
+export async function loadLocale(tag: string): Promise<UppyLocale> {
   const code = localeCode(tag)
   if (!code) {
-    console.error(`<hoist-uploader>: no locale "${tag}"; available: ${Object.keys(LOCALES).join(', ')}.`)
-    return undefined
+    console.warn(`<hoist-uploader>: no locale "${tag}", so the strings are English; available: ${Object.keys(LOCALES).join(', ')}.`)
+    return ENGLISH
   }
-  return (await LOCALES[code]()).default as UppyLocale
+  try {
+    return (await LOCALES[code]()).default as UppyLocale
+  } catch (err) {
+    console.warn(`<hoist-uploader>: the strings of locale "${tag}" did not load, so they are English.`, err)
+    return ENGLISH
+  }
 }
 
 /** Text direction of the element's context: its own `dir`, else the nearest ancestor's, else the document's. */

@@ -30,7 +30,8 @@ function hoistOptions(o: TransportOptions) {
     endpoint: o.endpoint,
     multipartThreshold: o.multipartThreshold,
     concurrency: o.concurrency,
-    chunkSize: partSizeFor(0, o.chunkSize),
+    // Unset, the transport picks each file's part size from its size and the link (choosePartSize).
+    chunkSize: o.chunkSize,
     stallTimeout: o.stallTimeout,
     headers: o.headers,
     withCredentials: o.withCredentials,

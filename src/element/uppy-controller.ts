@@ -8,6 +8,7 @@ import { addInSlices, dashboardDescriptors } from './add-files.js'
 import { fetchStored, imageSize } from './file-info.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
+import { paceRenders } from './render-pace.js'
 import { declaredMeta, installTransport, removeTransport, TRANSPORT_ID, updateTransport, type TransportName } from './transport.js'
 import { HoistTransport, type HeadersOption, type StoredInfo } from '../transport/index.js'
 import { confirmRestore, emptyWhileBusy, nothingToStart, restorePending, wireRestore } from './restore.js'
@@ -43,6 +44,8 @@ const TRANSPORT_KEYS: (keyof UploaderConfig)[] = ['concurrency', 'chunkSize', 's
 type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
 type Host = ReactiveControllerHost & HTMLElement
 const DASHBOARD_ID = 'HoistDashboard'
+/** Ms between progress announcements while many files upload. */
+const ANNOUNCE_EVERY = 3000
 const MISSING_ENDPOINT = '<hoist-uploader> needs an "endpoint" attribute, e.g. endpoint="/api/uploads".'
 let instances = 0
 
@@ -59,7 +62,7 @@ export class UppyController implements ReactiveController {
   readonly #target: () => HTMLElement | null
   readonly #announce: (text: string) => void
   #applied: UploaderConfig | undefined
-  #unexposeParts: (() => void) | undefined
+  #unmount: (() => void) | undefined
   #destroyPending = false
   #startedAt = new Map<string, number>()
   #errors = new Map<string, UploadErrorInfo>()
@@ -99,8 +102,8 @@ export class UppyController implements ReactiveController {
 
   destroy(): void {
     this.#destroyPending = false
-    this.#unexposeParts?.()
-    this.#unexposeParts = undefined
+    this.#unmount?.()
+    this.#unmount = undefined
     this.uppy?.destroy()
     this.uppy = undefined
     this.#applied = undefined
@@ -164,7 +167,12 @@ export class UppyController implements ReactiveController {
     // Dropped, pasted and picked files go in slices too (the Dashboard reads this field on each add).
     const dashboard = uppy.getPlugin(DASHBOARD_ID) as unknown as { addFiles: (files: File[]) => void }
     dashboard.addFiles = (files) => void this.#add(uppy, dashboardDescriptors(DASHBOARD_ID, files))
-    this.#unexposeParts = exposeParts(target)
+    const unpace = paceRenders(uppy, DASHBOARD_ID)
+    const unexpose = exposeParts(target)
+    this.#unmount = () => {
+      unpace()
+      unexpose()
+    }
     this.uppy = uppy
     this.#installTransport(config)
     this.#wire(uppy)
@@ -193,7 +201,7 @@ export class UppyController implements ReactiveController {
     if (locale === undefined || locale === '') return
     const request = ++this.#localeRequest
     const loaded = typeof locale === 'string' ? await loadLocale(locale) : locale
-    if (!loaded || request !== this.#localeRequest || !this.uppy) return
+    if (request !== this.#localeRequest || !this.uppy) return
     this.uppy.setOptions({ locale: loaded as never })
   }
 
@@ -268,6 +276,8 @@ export class UppyController implements ReactiveController {
     const host = this.#host
     let total = 0
     let done = 0
+    // "3 of 200 uploaded" at most every few seconds: a screen reader reads each one out, and many small files end every few ms.
+    let toldAt = -Infinity
     uppy.on('file-added', (file) => emit(host, 'file-added', { file: summary(file as AnyFile) }))
     // Once per batch: a state update per file would copy the whole file list each time.
     uppy.on('files-added', (files) => this.#declare(files as AnyFile[], this.#config()))
@@ -297,7 +307,11 @@ export class UppyController implements ReactiveController {
       if (!file) return
       const finishedAt = Date.now()
       const body = response.body as (Partial<StoredInfo> & { parts?: number }) | undefined
-      if (total > 1) this.#announce(this.#t('filesUploadedOfTotal', { complete: ++done, smart_count: total }))
+      done++
+      if (total > 1 && done < total && performance.now() - toldAt > ANNOUNCE_EVERY) {
+        toldAt = performance.now()
+        this.#announce(this.#t('filesUploadedOfTotal', { complete: done, smart_count: total }))
+      }
       this.#infos.set(file.id, this.#describe(file as AnyFile, body ?? {}, finishedAt))
     })
     uppy.on('complete', (result) => {

@@ -72,7 +72,8 @@ export interface ResolvedOptions<User> {
   publicUrl?: (key: string) => string
   originAllowed: (origin: string) => boolean
   onError: (error: unknown) => void
-  limit: ((request: Request, user: User) => void) | undefined
+  /** Counts a call against the client's rate limit: `cost` tokens (default 1; a batch's other files cost one each). */
+  limit: ((request: Request, user: User, cost?: number) => void) | undefined
 }
 
 function originMatcher(allowed: UploadHandlerOptions['allowedOrigins']): (origin: string) => boolean {

@@ -1,6 +1,7 @@
 // The plan routes: POST /plan says how a file's bytes travel; POST /finish ends the upload with what
 // storage answered, checks it against policy and answers the file's description. The Companion
 // routes (routes.ts) stay as they are for stock Uppy clients.
+import { eachSettled, itemsOf } from './batch.js'
 import { badRequest, HttpError, json } from './errors.js'
 import { safeName } from './keys.js'
 import { assertSizeAllowed, assertTypeAllowed } from './policy.js'
@@ -32,10 +33,24 @@ function userMetadata(stored: Record<string, string>): Record<string, string> {
   return out
 }
 
-// POST /plan { filename, type, size, partSize?, partNumbers?, metadata } — policy first, so a refused
-// file costs no provider call; then how the bytes travel, with a signed token for the finish call.
-export async function plan<User>(c: Call<User>): Promise<Response> {
+/** One call for one file, or `{ files: [...] }` for many: `{ [answers]: [...] }`, one per file in order. */
+async function oneOrMany<User, R>(c: Call<User>, answers: string, task: (body: Record<string, unknown>) => Promise<R>): Promise<Response> {
   const body = await readJson(c.request)
+  if (body.files === undefined) return json(await task(body))
+  const items = itemsOf(body.files)
+  // Each file counts against the rate limit as the call it replaces would (the call itself took one).
+  if (items.length > 1) c.opts.limit?.(c.request, c.user, items.length - 1)
+  return json({ [answers]: await eachSettled(items, task, c.opts.onError) })
+}
+
+// POST /plan { filename, type, size, partSize?, partNumbers?, metadata }, or { files: [...] } — policy
+// first, so a refused file costs no provider call; then how the bytes travel, with a signed token for
+// the finish call.
+export function plan<User>(c: Call<User>): Promise<Response> {
+  return oneOrMany(c, 'plans', (body) => planOne(c, body))
+}
+
+async function planOne<User>(c: Call<User>, body: Record<string, unknown>): Promise<Plan> {
   const size = sizeOf(body.size)
   const partSize = body.partSize === undefined || c.opts.provider ? undefined : body.partSize
   const metadata = body.metadata === undefined ? {} : body.metadata
@@ -58,18 +73,21 @@ export async function plan<User>(c: Call<User>): Promise<Response> {
     const urls = ('presignedUrls' in created ? created.presignedUrls : {}) as Record<string, string>
     answer = { kind: 'parts', token: created.uploadId, uploadId: created.uploadId, key: created.key, partSize: checked.partSize!, urls, headers: {}, etags: true, expires: c.opts.expiresIn }
   }
-  return json(answer)
+  return answer
 }
 
-// POST /finish { token, parts?, response? } — the end of an upload planned by POST /plan (or a single
-// PUT signed by GET /s3/params?method=PUT): the stored file is checked against policy, and one that
-// breaks it is deleted where storage can.
-export async function finish<User>(c: Call<User>): Promise<Response> {
-  const body = (await readJson(c.request)) as Partial<FinishRequest>
+// POST /finish { token, parts?, response? }, or { files: [...] } — the end of an upload planned by
+// POST /plan (or a single PUT signed by GET /s3/params?method=PUT): the stored file is checked against
+// policy, and one that breaks it is deleted where storage can.
+export function finish<User>(c: Call<User>): Promise<Response> {
+  return oneOrMany(c, 'files', (body) => finishOne(c, body as Partial<FinishRequest>))
+}
+
+async function finishOne<User>(c: Call<User>, body: Partial<FinishRequest>): Promise<StoredInfo> {
   const t = verifyToken<FinishToken | ProviderToken>(c.opts.secret, 'finish', body.token, 'finish token')
-  if ('provider' in t) return json(await finishHosted(c, t, body))
+  if ('provider' in t) return finishHosted(c, t, body)
   assertOwnKey(c, t.key)
-  return json(await describe(c, t.key, await enforce(c, t.key, t.size)))
+  return describe(c, t.key, await enforce(c, t.key, t.size))
 }
 
 async function finishHosted<User>(c: Call<User>, t: ProviderToken, body: Partial<FinishRequest>): Promise<StoredInfo> {

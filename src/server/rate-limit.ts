@@ -30,7 +30,7 @@ function defaultKey(request: Request, user: unknown): string {
  * A token bucket per client, in this process's memory: `limit` tokens refilled evenly over `windowMs`.
  * Instances behind a load balancer each keep their own count.
  */
-export function rateLimiter<User>(options: RateLimitOptions<User> | false | undefined): ((request: Request, user: User) => void) | undefined {
+export function rateLimiter<User>(options: RateLimitOptions<User> | false | undefined): ((request: Request, user: User, cost?: number) => void) | undefined {
   if (options === false) return undefined
   if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError('createUploadHandler: rateLimit must be an object or false')
   const limit = positiveInteger(options?.limit, 'rateLimit.limit', 2000)
@@ -52,7 +52,7 @@ export function rateLimiter<User>(options: RateLimitOptions<User> | false | unde
     }
   }
 
-  return (request, user) => {
+  return (request, user, cost = 1) => {
     const now = Date.now()
     const key = keyOf(request, user)
     const b = buckets.get(key) ?? { tokens: limit, at: now }
@@ -62,7 +62,9 @@ export function rateLimiter<User>(options: RateLimitOptions<User> | false | unde
       const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / perMs / 1000))
       throw new HttpError(429, 'rate_limited', `Too many upload requests; try again in ${retryAfter} s.`, { 'retry-after': String(retryAfter) })
     }
-    b.tokens -= 1
+    // A batch of files takes a token per file (it needs one to start): a client that sends many files
+    // at once waits as long afterwards as one that sent them one by one.
+    b.tokens -= cost
     buckets.delete(key)
     buckets.set(key, b)
     // Pruning walks every bucket: at most once a second, even while every remembered client is being limited.

@@ -99,7 +99,8 @@ export class FileUpload {
     return this.#run !== undefined && !this.#run.signal.aborted
   }
 
-  async start(): Promise<UploadResult> {
+  /** `onSent`: called once the bytes are stored, before the finish call that checks and describes them. */
+  async start(onSent?: () => void): Promise<UploadResult> {
     const data = this.#data
     if (!data) throw new TransportError('file_missing', 'The file could not be kept across the page reload; add it again to resume.')
     this.#run?.abort()
@@ -108,7 +109,7 @@ export class FileUpload {
       if (this.#state) return await this.#multipart(data, run.signal)
       const plan = await this.#planFor(data, run.signal)
       if (!plan) return this.#o.partSize === undefined ? await this.#single(data, run.signal) : await this.#multipart(data, run.signal)
-      return await this.#execute(data, plan, run.signal)
+      return await this.#execute(data, plan, run.signal, onSent)
     } finally {
       if (this.#run === run) this.#run = undefined
     }
@@ -200,7 +201,7 @@ export class FileUpload {
     return plan
   }
 
-  async #execute(data: Blob, plan: Plan, signal: AbortSignal): Promise<UploadResult> {
+  async #execute(data: Blob, plan: Plan, signal: AbortSignal, onSent?: () => void): Promise<UploadResult> {
     if (plan.kind === 'parts' && plan.uploadId && plan.key) {
       // S3 and disk: parts signed on demand through the Companion routes; it resumes after a reload.
       this.#firstUrls = { presignedUrls: plan.urls, expires: plan.expires }
@@ -215,6 +216,7 @@ export class FileUpload {
     const run = plan.kind === 'put' ? putFile : plan.kind === 'form' ? postForm : plan.kind === 'chunks' ? postChunks : undefined
     if (run) {
       const { finish, requests } = await run(lane, plan as never)
+      onSent?.()
       return this.#finish(finish, requests, signal)
     }
     throw new TransportError('unsupported_endpoint', `The endpoint planned an upload of a kind this transport does not know ("${(plan as { kind?: string }).kind}").`)
@@ -319,6 +321,7 @@ export class FileUpload {
   /** PUTs parts in parallel under the shared limiter; the first part that fails for good stops the others. */
   async #sendParts(data: Blob, partSize: number, todo: number[], urls: PartUrls, headers: Record<string, string>, etags: boolean, signal: AbortSignal): Promise<void> {
     const limit = this.#o.limiter.limit
+    const started = performance.now()
     this.#ramp = new Ramp(limit, partSize / limit, (n) => (this.#done.has(n) ? Infinity : (this.#inflight.get(n) ?? 0)))
     const parts = new AbortController()
     const stop = () => parts.abort()
@@ -335,6 +338,11 @@ export class FileUpload {
     signal.removeEventListener('abort', stop)
     if (signal.aborted) throw abortError()
     if (failure !== undefined) throw failure
+    const sent = todo.reduce((n, part) => {
+      const [start, end] = partRange(data.size, partSize, part)
+      return n + end - start
+    }, 0)
+    this.#o.backend.link.record(sent, performance.now() - started)
   }
 
   /** Creates the multipart upload, or finds what a previous run (maybe before a reload) stored. */

@@ -58,8 +58,21 @@ export class StorageFacts {
   }
 }
 
-// The MD5 code is only fetched when a part has to be hashed.
-const open = async (data: Blob): Promise<Hasher> => (await import('./hasher.js')).openHasher(data)
+let hasherCode: Promise<typeof import('./hasher.js') | undefined> | undefined
+
+/**
+ * A Hasher for `data`, or undefined when the MD5 code cannot be fetched. It is fetched only when a
+ * part has to be hashed; in the CDN build it is a file of its own (chunks/ beside the entry), which a
+ * page may not serve or a network may fail to bring. One try per page: without it, every part stored
+ * would ask again.
+ */
+export async function openHasher(data: Blob): Promise<Hasher | undefined> {
+  hasherCode ??= import('./hasher.js').catch((err: unknown) => {
+    console.warn('<hoist-uploader>: the MD5 code did not load, so stored parts cannot be checked and a resumed upload sends them again.', err)
+    return undefined
+  })
+  return (await hasherCode)?.openHasher(data)
+}
 
 /** An ETag without its quotes (S3 quotes them; some clients and stores do not). */
 export const unquote = (etag: string): string => etag.replace(/"/g, '')
@@ -78,13 +91,26 @@ function expected(sums: PartSums, part: ListedPart): string | undefined {
  * does not: then the stored upload belongs to another file. Parts of the wrong size, or that nothing
  * can check, are left out (and sent again).
  */
-export async function checkStored(data: Blob, upload: Upload, listed: ListedPart[], onMatch: (part: ListedPart) => void, signal: AbortSignal): Promise<boolean> {
+export async function checkStored(
+  data: Blob,
+  upload: Upload,
+  listed: ListedPart[],
+  onMatch: (part: ListedPart) => void,
+  signal: AbortSignal,
+  open: (data: Blob) => Promise<Hasher | undefined> = openHasher,
+): Promise<boolean> {
   const checks = listed
     .map((part) => ({ part, range: partRange(data.size, upload.partSize, part.PartNumber), md5: expected(upload, part) }))
     .filter((c) => c.md5 !== undefined && c.part.Size === c.range[1] - c.range[0])
     .sort((a, b) => a.part.PartNumber - b.part.PartNumber)
   if (checks.length === 0) return true
   const hasher = await open(data)
+  // Without the MD5 code nothing can check a stored part, so each is treated as one that nothing can
+  // check: none is kept, every part is sent again into the same upload (storage keeps the last bytes
+  // sent for a part number), and the result is this file's bytes whoever stored the old ones. Failing
+  // the upload would cost the user a retry that cannot help; saying "another file" would abort a
+  // stored upload that may well be this file's, to send the same bytes into a new one.
+  if (!hasher) return true
   if (signal.aborted) {
     hasher.close()
     throw abortError()
@@ -184,8 +210,15 @@ export class PartLedger {
           break
         }
         const { n, etag } = this.#queue.shift()!
-        this.#hasher ??= await open(this.#data)
+        this.#hasher ??= await openHasher(this.#data)
         if (this.#closed) break
+        if (!this.#hasher) {
+          // No MD5 code: nothing is kept, and a resume sends again the parts it cannot check. Another
+          // upload to this storage may try instead (it gets the same answer without a new fetch).
+          this.#queue = []
+          this.#facts.release(this)
+          break
+        }
         const hex = await this.#hasher.md5(...partRange(this.#data.size, this.#partSize, n))
         if (this.#closed) break
         if (this.#sums.etagsAreMd5 === undefined) {

@@ -5,6 +5,7 @@ import { isAbort } from './errors.js'
 import { FileUpload, type MultipartState } from './file-upload.js'
 import { Limiter } from './limiter.js'
 import { MIN_PART_SIZE, partSizeFor } from '../shared/parts.js'
+import { choosePartSize } from './part-size.js'
 import { defaultRetry, type RetryPolicy } from './retry.js'
 
 type AnyFile = UppyFile<Meta, Body>
@@ -23,7 +24,7 @@ export interface HoistTransportOptions extends PluginOpts {
   concurrency?: number
   /** Files larger than this go as multipart uploads (default 5 MiB). */
   multipartThreshold?: number
-  /** Part size for multipart uploads, at least 5 MiB (default 5 MiB, raised to stay within 10,000 parts). */
+  /** Part size for multipart uploads, at least 5 MiB (raised to stay within 10,000 parts). Default: chosen per file from its size and the link's measured rate (`choosePartSize`). */
   chunkSize?: number
   /** Headers for every endpoint call: an object or a function, e.g. `() => ({ authorization: 'Bearer …' })`. */
   headers?: HeadersOption
@@ -40,7 +41,6 @@ export interface HoistTransportOptions extends PluginOpts {
 const defaultOptions = {
   concurrency: 6,
   multipartThreshold: MIN_PART_SIZE,
-  chunkSize: MIN_PART_SIZE,
   withCredentials: false,
   stallTimeout: 30_000,
   signBatch: 24,
@@ -48,8 +48,12 @@ const defaultOptions = {
 
 type Opts = DefinePluginOpts<HoistTransportOptions, keyof typeof defaultOptions>
 
+const SMALL_WINDOW = 100
+
 interface Entry {
   upload: FileUpload
+  /** Which window admits it. */
+  multipart: boolean
   /** Ends the uploader's wait for this file. */
   settle: () => void
 }
@@ -65,8 +69,14 @@ function positive(value: unknown, name: string): void {
  */
 export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<Opts, M, B> {
   #limiter: Limiter
-  /** Files in progress (at most a few more than the request limit), so signing runs ahead of the PUTs. */
+  /** Multipart files in progress (at most a few more than the request limit), so signing runs ahead of the PUTs. */
   #files: Limiter
+  /**
+   * Files of one request whose bytes are not yet stored: up to 100, admitted in bulk once half are
+   * sent, so their plans (and, as they end together, their finishes) share endpoint calls while PUTs
+   * wait only for the request limit.
+   */
+  #small = new Limiter(SMALL_WINDOW, SMALL_WINDOW / 2)
   #backend!: Backend
   #retry!: RetryPolicy
   #entries = new Map<string, Entry>()
@@ -76,7 +86,8 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
     this.type = 'uploader'
     this.id = this.opts.id ?? 'HoistTransport'
     if (typeof this.opts.endpoint !== 'string' || this.opts.endpoint === '') throw new TypeError('HoistTransport: endpoint is required')
-    for (const name of ['concurrency', 'multipartThreshold', 'chunkSize', 'stallTimeout', 'signBatch'] as const) positive(this.opts[name], name)
+    for (const name of ['concurrency', 'multipartThreshold', 'stallTimeout', 'signBatch'] as const) positive(this.opts[name], name)
+    if (this.opts.chunkSize !== undefined) positive(this.opts.chunkSize, 'chunkSize')
     this.#limiter = new Limiter(this.opts.concurrency)
     this.#files = new Limiter(this.opts.concurrency * 2)
     this.#configure()
@@ -143,7 +154,8 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
       previous?.settle()
       const size = file.size ?? (file.data as Blob | undefined)?.size ?? 0
       const multipart = size > this.opts.multipartThreshold
-      const partSize = multipart ? partSizeFor(size, this.opts.chunkSize) : undefined
+      const { chunkSize, concurrency } = this.opts
+      const partSize = !multipart ? undefined : chunkSize !== undefined ? partSizeFor(size, chunkSize) : choosePartSize(size, concurrency, this.#backend.link.bytesPerSecond)
       const resume = (file as { s3Multipart?: MultipartState }).s3Multipart
       const upload =
         previous?.upload ??
@@ -166,7 +178,7 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
           onProgress: (bytesUploaded, bytesTotal, now) => this.#progress(file.id, bytesUploaded, bytesTotal, now),
         })
       if (file.data) upload.setData(file.data as Blob)
-      this.#entries.set(file.id, { upload, settle: resolve })
+      this.#entries.set(file.id, { upload, multipart: partSize !== undefined || resume !== undefined, settle: resolve })
       if (!file.isPaused) this.#start(file.id)
     })
   }
@@ -187,12 +199,14 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
     const entry = this.#entries.get(id)
     if (!entry || entry.upload.running) return
     const { upload } = entry
-    this.#files
-      .run(() => {
+    const admission = entry.multipart ? this.#files : this.#small
+    admission
+      .run((release) => {
         // Paused or removed while it waited for its turn.
         const file = this.uppy.getFile(id)
         if (!file || file.isPaused || this.#entries.get(id)?.upload !== upload) return Promise.reject(new DOMException('', 'AbortError'))
-        return upload.start()
+        // Once its bytes are stored, a file waiting for its finish answer lets the next one in.
+        return upload.start(release)
       })
       .then(
         (result) => {

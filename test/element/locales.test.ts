@@ -45,6 +45,22 @@ describe('locales', () => {
     expect(getComputedStyle(el.shadowRoot!.querySelector('.uppy-Dashboard-inner')!).direction).to.equal('rtl')
   })
 
+  it('an unknown locale falls back to English, with one warning that names it', async () => {
+    const warnings: unknown[][] = []
+    const warn = console.warn
+    console.warn = (...args: unknown[]) => warnings.push(args)
+    try {
+      const el = await mount('<hoist-uploader endpoint="/u" locale="de-DE"></hoist-uploader>')
+      await textBecomes(el, /Dateien hierher ziehen|durchsuchen/)
+      el.setAttribute('locale', 'xx_YY')
+      await textBecomes(el, /Drop files here/)
+      expect(warnings.length).to.equal(1)
+      expect(String(warnings[0][0])).to.contain('"xx_YY"')
+    } finally {
+      console.warn = warn
+    }
+  })
+
   it('accepts an Uppy locale object as the locale property', async () => {
     const el = await mount('<hoist-uploader endpoint="/u"></hoist-uploader>')
     el.locale = { strings: { dropPasteFiles: 'Déposez ici, ou %{browseFiles}', browseFiles: 'parcourez' }, pluralize: (n) => (n === 1 ? 0 : 1) }

@@ -113,12 +113,13 @@ export interface Site {
 
 /**
  * A page on its own loopback origin, as a site next to a separate upload server would be: `script(path)`
- * answers a JavaScript path (or undefined), every other path gets `html`.
+ * answers a JavaScript path (or undefined), or null for a 404; every other path gets `html`.
  */
-export async function startSite(html: string, script: (path: string) => string | Buffer | undefined): Promise<Site> {
+export async function startSite(html: string, script: (path: string) => string | Buffer | undefined | null): Promise<Site> {
   const server = createHttpServer((req, res) => {
     const js = script((req.url ?? '/').split('?')[0])
-    if (js !== undefined) res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
+    if (js === null) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
+    else if (js !== undefined) res.writeHead(200, { 'content-type': 'text/javascript' }).end(js)
     else res.writeHead(200, { 'content-type': 'text/html' }).end(html)
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -126,6 +127,15 @@ export async function startSite(html: string, script: (path: string) => string |
 }
 
 const cdnDir = new URL('../../dist/cdn', import.meta.url).pathname
+/**
+ * `startSite`'s scripts for a folder that holds only dist/cdn's entry file, as a site that copies the
+ * one file serves it: any other script is a 404.
+ */
+export function cdnEntryAlone(): (path: string) => Buffer | null | undefined {
+  const entry = readFileSync(`${cdnDir}/hoist-uploader.js`)
+  return (path) => (path === '/hoist-uploader.js' ? entry : path.endsWith('.js') ? null : undefined)
+}
+
 /** `startSite`'s scripts for a page that loads the one-file build as a CDN serves it: dist/cdn's entry file and its chunks. */
 export const cdnBuild = (path: string): Buffer | undefined =>
   path === '/hoist-uploader.js' || (path.startsWith('/chunks/') && !path.includes('..')) ? readFileSync(`${cdnDir}${path}`) : undefined

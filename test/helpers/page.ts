@@ -11,6 +11,23 @@ export function isEndpointCall(request: Request): boolean {
   return path.startsWith('/api/uploads/') && !path.startsWith('/api/uploads/disk/') && request.method() !== 'OPTIONS'
 }
 
+/** The files of a POST /plan or /finish body: the single-file form, or each of a batch's `files`. */
+export function batchItems(body: Record<string, any>): Record<string, any>[] {
+  return Array.isArray(body.files) ? body.files : [body]
+}
+
+/**
+ * What starts an upload, as the page asks for it: one entry per file planned (`plan:<name>`, a batch of
+ * plans counted per file) and one per Companion route call that starts one.
+ */
+export function uploadsStarted(request: Request): string[] {
+  const path = new URL(request.url()).pathname
+  if (request.method() !== 'POST' && !path.endsWith('/s3/params')) return []
+  if (path.endsWith('/plan')) return batchItems(request.postDataJSON()).map((f) => `plan:${f.filename}`)
+  if (path.endsWith('/s3/params') || path.endsWith('/s3/multipart')) return [path]
+  return []
+}
+
 /** Records every Hoist event the element fires into `window.__events`. */
 export async function record(page: Page): Promise<void> {
   await page.waitForFunction(() => !!document.querySelector('hoist-uploader')?.uppy)

@@ -40,6 +40,11 @@ describe('checkStored', () => {
     assert.deepEqual(await check([part(1, opaque(1)), part(2, opaque(2)), part(3, opaque(3))], sums), { same: false, matched: [1] })
     assert.deepEqual(await check([part(1, opaque(1)), part(3, opaque(3))], sums), { same: true, matched: [1] })
   })
+  it('keeps no part, and says nothing of another file, when the MD5 code cannot be fetched (every part is sent again)', async () => {
+    const matched: number[] = []
+    const same = await checkStored(data, { partSize }, [part(1), part(2)], (p) => matched.push(p.PartNumber), new AbortController().signal, async () => undefined)
+    assert.deepEqual({ same, matched }, { same: true, matched: [] })
+  })
   it('stops when the upload is paused', async () => {
     const pause = new AbortController()
     pause.abort()

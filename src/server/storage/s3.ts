@@ -14,6 +14,7 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { HttpError } from '../errors.js'
+import { fastPresigner } from './s3-presign.js'
 import type { NewObject, Storage, StoredObject, UploadedPart } from './types.js'
 
 export interface S3StorageOptions {
@@ -68,6 +69,7 @@ export function s3Storage(options: S3StorageOptions): Storage {
 
   const metaFields = (metadata: Record<string, string>) =>
     Object.fromEntries(Object.entries(metadata).map(([k, v]) => [`x-amz-meta-${k}`, v]))
+  const presign = fastPresigner(client, Bucket)
 
   return {
     name: 's3',
@@ -84,9 +86,11 @@ export function s3Storage(options: S3StorageOptions): Storage {
     },
 
     async presignPut(object, contentLength, expiresIn) {
-      const command = new PutObjectCommand({ Bucket, Key: object.key, ContentType: object.type, ContentLength: contentLength, Metadata: object.metadata })
       // Length and type are signed: the store refuses a body of another size or a different type.
-      const url = await getSignedUrl(client, command, { expiresIn, signableHeaders: new Set(['content-length', 'content-type']) })
+      const url = await presign(
+        { method: 'PUT', key: object.key, query: { 'x-id': 'PutObject' }, headers: { 'content-length': String(contentLength), 'content-type': object.type }, hoisted: metaFields(object.metadata), expiresIn },
+        () => getSignedUrl(client, new PutObjectCommand({ Bucket, Key: object.key, ContentType: object.type, ContentLength: contentLength, Metadata: object.metadata }), { expiresIn, signableHeaders: new Set(['content-length', 'content-type']) }),
+      )
       return { url, headers: { 'content-type': object.type } }
     },
 
@@ -99,12 +103,14 @@ export function s3Storage(options: S3StorageOptions): Storage {
     },
 
     async presignPart({ key, uploadId, partNumber, contentLength }, expiresIn) {
-      const command = new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, ContentLength: contentLength })
-      return getSignedUrl(client, command, {
-        expiresIn,
-        // Sign the length so the store refuses a body of any other size.
-        ...(contentLength === undefined ? {} : { signableHeaders: new Set(['content-length']) }),
-      })
+      // Sign the length so the store refuses a body of any other size.
+      const headers: Record<string, string> = contentLength === undefined ? {} : { 'content-length': String(contentLength) }
+      return presign({ method: 'PUT', key, query: { 'x-id': 'UploadPart', partNumber: String(partNumber), uploadId }, headers, expiresIn }, () =>
+        getSignedUrl(client, new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, ContentLength: contentLength }), {
+          expiresIn,
+          ...(contentLength === undefined ? {} : { signableHeaders: new Set(['content-length']) }),
+        }),
+      )
     },
 
     async listParts(key, uploadId) {
@@ -162,7 +168,7 @@ export function s3Storage(options: S3StorageOptions): Storage {
     },
 
     async readUrl(key, expiresIn) {
-      return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key }), { expiresIn })
+      return presign({ method: 'GET', key, query: { 'x-id': 'GetObject' }, expiresIn }, () => getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key }), { expiresIn }))
     },
   }
 }

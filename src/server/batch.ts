@@ -1,0 +1,47 @@
+// Many files in one call: POST /plan and POST /finish take `{ files: [...] }` and answer one result
+// per file, in order. A file that fails gets its own `{ error }` and the others go on.
+import { badRequest, HttpError } from './errors.js'
+
+/** Files one batch may carry. */
+export const MAX_FILES = 100
+/** Files of one batch handled at once: a finish asks storage about each file, and those waits overlap. */
+const AT_ONCE = 16
+
+/** What a batch answers for a file that failed: the same body an error response has, and its status. */
+export interface ItemError {
+  error: { code: string; message: string; status: number }
+}
+
+/** The batch's items: objects, at least one and at most MAX_FILES. */
+export function itemsOf(raw: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw badRequest('invalid_files', 'files must be a non-empty array.')
+  if (raw.length > MAX_FILES) throw badRequest('invalid_files', `At most ${MAX_FILES} files can go in one call.`)
+  raw.forEach((item, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw badRequest('invalid_files', `files[${i}] must be an object.`)
+  })
+  return raw as Record<string, unknown>[]
+}
+
+/** Runs `task` for every item, a few at a time, and keeps each failure as that item's answer. */
+export async function eachSettled<T, R>(items: T[], task: (item: T) => Promise<R>, onUnexpected: (err: unknown) => void): Promise<(R | ItemError)[]> {
+  const results = new Array<R | ItemError>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      try {
+        results[i] = await task(items[i])
+      } catch (err) {
+        results[i] = itemError(err, onUnexpected)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(AT_ONCE, items.length) }, worker))
+  return results
+}
+
+function itemError(err: unknown, onUnexpected: (err: unknown) => void): ItemError {
+  if (err instanceof HttpError) return { error: { code: err.code, message: err.message, status: err.status } }
+  onUnexpected(err)
+  return { error: { code: 'internal_error', message: 'The upload server failed to handle this file.', status: 500 } }
+}
