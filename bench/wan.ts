@@ -138,7 +138,7 @@ export async function overLink<T>(spec: LinkSpec, fn: (browser: Browser, app: Ru
   let browser: Browser | undefined
   try {
     const storage = await link.relay(Number(new URL(process.env.S3_ENDPOINT!).port))
-    app = await startDemo({ bucket: s3.bucket, endpoint: `http://${link.host}:${storage}` })
+    app = await startDemo({ bucket: s3.bucket, endpoint: `http://${link.host}:${storage}` }, { HOIST_RATE_LIMIT: 'off' })
     const page = await link.relay(Number(new URL(app.url).port))
     browser = await chromium.launch({ executablePath: link.chromium, args: CHROME_ARGS, headless: true })
     return await fn(browser, { ...app, url: `http://${link.host}:${page}` }, () => emptyBucket(s3.client, s3.bucket))
