@@ -46,8 +46,9 @@ export async function openPage(browser: Browser, app: Running): Promise<{ page: 
   page.on('request', (r) => {
     if (isEndpointCall(r)) requests++
   })
-  await page.goto(app.url)
-  await page.waitForFunction(() => document.querySelector('hoist-uploader')?.uppy)
+  await page.goto(app.url, { timeout: 120_000 })
+  // Over the 100 ms link the demo's dev server sends each of its modules in a round trip or more.
+  await page.waitForFunction(() => document.querySelector('hoist-uploader')?.uppy, undefined, { timeout: 120_000 })
   return { page, requests: () => requests }
 }
 
