@@ -1,7 +1,8 @@
 import { createServer } from 'node:http'
 import { parseArgs } from 'node:util'
 import { s3FromEnv, SetupError, storageFromEnv } from './from-env.js'
-import { doctor, parseDuration, sweepDisk, sweepS3 } from './ops.js'
+import { doctor, sweepDisk, sweepS3 } from './ops.js'
+import { parseDuration } from './numbers.js'
 import { createUploadHandler } from './handler.js'
 import { toNodeHandler } from './node.js'
 

@@ -1,5 +1,5 @@
 import { badRequest, forbidden, HttpError, json } from './errors.js'
-import { assertValidKey, originalName, safeName } from './keys.js'
+import { assertValidKey, originalName, RECORDS_PREFIX, safeName } from './keys.js'
 import type { ResolvedOptions } from './options.js'
 import {
   assertPartNumber,
@@ -85,12 +85,14 @@ export function newObject<User>(c: Call<User>, filename: unknown, type: unknown,
   if (declared.size !== undefined) assertSizeAllowed(declared.size, c.opts.maxFileSize)
   const key = c.opts.key({ filename, safeName: safeName(filename), type: mime, user: c.user, prefix: c.prefix })
   assertOwnKey(c, key)
-  return { object: { key, type: mime, metadata: storedMetadata(filename, meta) }, declared }
+  const object: NewObject = { key, type: mime, metadata: storedMetadata(filename, meta) }
+  if (c.opts.store === 'manual') object.temporary = true
+  return { object, declared }
 }
 
 export function assertOwnKey<User>(c: Call<User>, key: unknown): asserts key is string {
   assertValidKey(key)
-  if (!key.startsWith(c.prefix)) throw forbidden('key_not_allowed', 'That key is outside the area this user may write to.')
+  if (!key.startsWith(c.prefix) || key.startsWith(RECORDS_PREFIX)) throw forbidden('key_not_allowed', 'That key is outside the area this user may write to.')
 }
 
 function keyParam<User>(c: Call<User>): string {
@@ -140,6 +142,11 @@ export async function enforce<User>(c: Call<User>, key: string, declaredSize: nu
   if (refusal) {
     await c.opts.storage.delete(key)
     throw refusal
+  }
+  if (c.opts.store === 'manual' && !object.temporary) {
+    // Stores that drop a multipart upload's tags on complete (Ceph RGW) get it now.
+    await c.opts.storage.setTemporary(key, true)
+    object.temporary = true
   }
   return object
 }
@@ -278,5 +285,6 @@ export async function describe<User>(c: Call<User>, key: string, object: StoredO
     etag: object.etag,
     name: originalName(object.metadata, key),
     lastModified: object.lastModified.toISOString(),
+    stored: !object.temporary,
   }
 }
