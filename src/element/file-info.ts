@@ -7,7 +7,12 @@ import type { FileInfo } from './events.js'
  * server also checks size and type.
  */
 export function fetchStored(endpoint: string, key: string, declaredSize: number, auth: { headers?: HeadersOption; withCredentials?: boolean } = {}): Promise<StoredInfo> {
-  return new Backend({ endpoint, ...auth, retry: defaultRetry }).info(key, declaredSize)
+  return endpointClient({ endpoint, ...auth }).info(key, declaredSize)
+}
+
+/** The endpoint, for the calls the element makes itself (read-back, delete, groups), with the transport's retries. */
+export function endpointClient(auth: { endpoint: string; headers?: HeadersOption; withCredentials?: boolean }): Backend {
+  return new Backend({ ...auth, retry: defaultRetry })
 }
 
 /** Pixel size of an image file, or null for anything the browser cannot decode as one. */

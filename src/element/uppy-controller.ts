@@ -2,10 +2,13 @@ import Uppy, { type UppyFile } from '@uppy/core'
 import Dashboard from '@uppy/dashboard'
 import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-element'
 import { toErrorInfo } from './errors.js'
-import { emit, type FailedUpload, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
+import { type AllComplete, emit, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
 import { extensionOf } from '../shared/names.js'
 import { addInSlices, dashboardDescriptors } from './add-files.js'
 import { fetchStored, imageSize } from './file-info.js'
+import { LinkError, linkFile, storedOrFailed } from './links.js'
+import { StoredFiles } from './stored-files.js'
+import { LinkSource } from './link-source.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
 import { paceRenders } from './render-pace.js'
@@ -36,6 +39,10 @@ export interface UploaderConfig {
   headers: HeadersOption | undefined
   withCredentials: boolean
   restore: boolean
+  /** Sources beside the user's device: `url` adds the Link tab. */
+  sources: string[]
+  deleteOnRemove: boolean
+  group: boolean
 }
 
 // `headers` is compared by identity: a function serializes to nothing.
@@ -44,6 +51,7 @@ const TRANSPORT_KEYS: (keyof UploaderConfig)[] = ['concurrency', 'chunkSize', 's
 type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
 type Host = ReactiveControllerHost & HTMLElement
 const DASHBOARD_ID = 'HoistDashboard'
+const LINK_ID = 'HoistLink'
 /** Ms between progress announcements while many files upload. */
 const ANNOUNCE_EVERY = 3000
 const MISSING_ENDPOINT = '<hoist-uploader> needs an "endpoint" attribute, e.g. endpoint="/api/uploads".'
@@ -67,7 +75,8 @@ export class UppyController implements ReactiveController {
   #startedAt = new Map<string, number>()
   #errors = new Map<string, UploadErrorInfo>()
   #infos = new Map<string, Promise<FileInfo | null>>()
-  #waiters: ((detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void)[] = []
+  #waiters: ((detail: AllComplete) => void)[] = []
+  readonly #stored: StoredFiles
   /** Files still going in, a slice per task. */
   #adding: Promise<void> | undefined
 
@@ -76,6 +85,7 @@ export class UppyController implements ReactiveController {
     this.#config = config
     this.#target = target
     this.#announce = announce
+    this.#stored = new StoredFiles(host, () => this.#config())
     host.addController(this)
   }
 
@@ -110,8 +120,43 @@ export class UppyController implements ReactiveController {
     this.#startedAt.clear()
     this.#errors.clear()
     this.#infos.clear()
+    this.#stored.clear()
   }
 
+  /**
+   * Adds a link as a file the server fetches (the `url` source); resolves with its FileInfo once it is
+   * stored, when the upload runs (at once with `auto-upload`). A link that is not http(s) is refused at once.
+   */
+  addFromUrl(url: string): Promise<FileInfo> {
+    try {
+      return storedOrFailed(this.#host, this.#addLink(url))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** Puts a link in the list; throws a LinkError for a link that is not http(s) or a file the restrictions refuse. */
+  #addLink(url: string): string {
+    const uppy = this.#require()
+    if (this.#config().transport !== 'hoist') throw new LinkError('not_supported', 'Links are fetched by Hoist\'s server through the hoist transport; transport="uppy-aws-s3" cannot add them.')
+    const file = linkFile(url)
+    try {
+      return uppy.addFile(file)
+    } catch (err) {
+      throw new LinkError('restriction', (err as Error).message)
+    }
+  }
+
+  /** The Link tab, while `sources` lists `url`. */
+  #applySources(uppy: Uppy, config: UploaderConfig): void {
+    const wanted = config.sources.includes('url')
+    const present = uppy.getPlugin(LINK_ID)
+    if (wanted && !present) {
+      uppy.use(LinkSource, { id: LINK_ID, target: uppy.getPlugin(DASHBOARD_ID) as never, add: async (url: string) => void this.#addLink(url) })
+    } else if (!wanted && present) {
+      uppy.removePlugin(present)
+    }
+  }
   /** Adds files as if the user had picked them; restriction failures are reported as `restriction-failed`. */
   addFiles(files: Iterable<File>): Promise<void> {
     const uppy = this.#require()
@@ -133,10 +178,10 @@ export class UppyController implements ReactiveController {
    * Starts uploading; resolves with what `all-complete` reports. A restore waiting to go on goes on
    * as the Dashboard's Upload button makes it; with nothing new to start, it waits for the run in progress.
    */
-  upload(): Promise<{ successful: FileInfo[]; failed: FailedUpload[] }> {
+  upload(): Promise<AllComplete> {
     const uppy = this.#require()
-    let waiter!: (detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void
-    const done = new Promise<{ successful: FileInfo[]; failed: FailedUpload[] }>((resolve) => this.#waiters.push((waiter = resolve)))
+    let waiter!: (detail: AllComplete) => void
+    const done = new Promise<AllComplete>((resolve) => this.#waiters.push((waiter = resolve)))
     const begin = async (): Promise<unknown> => {
       if (restorePending(uppy)) return confirmRestore(uppy)
       // Uppy's upload() skips files already in a run and would report an empty run as finished.
@@ -176,6 +221,7 @@ export class UppyController implements ReactiveController {
     this.uppy = uppy
     this.#installTransport(config)
     this.#wire(uppy)
+    this.#applySources(uppy, config)
     this.#applied = config
     void this.#applyLocale(config.locale)
     if (config.restore) void this.#restore(uppy)
@@ -242,6 +288,8 @@ export class UppyController implements ReactiveController {
       if (!updated) this.#reinstall(prev, next)
     }
     if (next.restore && !prev.restore) void this.#restore(uppy)
+    if (changed(['sources'])) this.#applySources(uppy, next)
+    if (changed(['deleteOnRemove'])) uppy.getPlugin(DASHBOARD_ID)?.setOptions(dashboardOptionsOf(next))
     this.#applied = next
   }
 
@@ -281,7 +329,11 @@ export class UppyController implements ReactiveController {
     uppy.on('file-added', (file) => emit(host, 'file-added', { file: summary(file as AnyFile) }))
     // Once per batch: a state update per file would copy the whole file list each time.
     uppy.on('files-added', (files) => this.#declare(files as AnyFile[], this.#config()))
-    uppy.on('file-removed', (file) => emit(host, 'file-removed', { file: summary(file as AnyFile) }))
+    uppy.on('file-removed', (file) => {
+      emit(host, 'file-removed', { file: summary(file as AnyFile) })
+      this.#stored.removed(summary(file as AnyFile))
+    })
+    uppy.on('cancel-all', () => this.#stored.clearing())
     uppy.on('restriction-failed', (file, error) => {
       emit(host, 'restriction-failed', { file: file ? summary(file as AnyFile) : null, error: { code: 'restriction', message: error.message } })
     })
@@ -332,12 +384,13 @@ export class UppyController implements ReactiveController {
       const [stored, dims] = await Promise.all([described ? (answer as StoredInfo) : read(), imageSize(file.data as Blob)])
       // The bytes' own count when the transport reports it (hosted APIs dictate their part sizes).
       const parts = answer.parts ?? ((file.size ?? 0) > config.multipartThreshold ? partCount(stored.size, partSizeFor(stored.size, config.chunkSize)) : 1)
-      const { declaredSize: _s, partSize: _p, name: _n, type: _t, ...meta } = file.meta
+      const { declaredSize: _s, partSize: _p, name: _n, type: _t, hoistLink: link, ...meta } = file.meta
       const info: FileInfo = {
         id: file.id,
         key: stored.key,
         url: stored.url,
-        name: file.name ?? stored.name,
+        // A link's name is the server's to give (from its headers), a picked file's the user's.
+        name: file.meta.hoistLink ? stored.name : (file.name ?? stored.name),
         size: stored.size,
         type: stored.type,
         extension: extensionOf(file.name ?? ''),
@@ -350,7 +403,10 @@ export class UppyController implements ReactiveController {
         finishedAt: new Date(finishedAt).toISOString(),
         durationMs: finishedAt - startedAt,
         meta,
+        source: typeof link === 'string' ? 'url' : 'local',
+        stored: stored.stored ?? true,
       }
+      this.#stored.add(file.id, stored.key)
       if (stored.provider) info.provider = stored.provider
       emit(this.#host, 'upload-complete', { file: info })
       return info
@@ -373,8 +429,12 @@ export class UppyController implements ReactiveController {
       })),
     }
     for (const f of successful) this.#infos.delete(f.id)
+    if (this.#config().group && this.#stored.size > 0) {
+      const group = await this.#stored.group()
+      if (group) Object.assign(detail, { group })
+    }
     this.#announce(detail.failed.length ? `${this.#t('uploadFailed')}: ${detail.failed.map((f) => f.file.name).join(', ')}` : this.#t('uploadComplete'))
-    emit(this.#host, 'all-complete', detail)
+    emit(this.#host, 'all-complete', detail as AllComplete)
     for (const resolve of this.#waiters.splice(0)) resolve(detail)
   }
 
@@ -413,5 +473,7 @@ function dashboardOptionsOf(c: UploaderConfig) {
     proudlyDisplayPoweredByUppy: false,
     showRemoveButtonAfterComplete: true,
     hideProgressAfterFinish: false,
+    // The remove button says what it does.
+    locale: c.deleteOnRemove ? { strings: { removeFile: 'Remove and delete from storage' } } : undefined,
   }
 }
