@@ -3,9 +3,8 @@ import Dashboard from '@uppy/dashboard'
 import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-element'
 import { toErrorInfo } from './errors.js'
 import { type AllComplete, emit, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
-import { extensionOf } from '../shared/names.js'
 import { addInSlices, dashboardDescriptors } from './add-files.js'
-import { fetchStored, imageSize } from './file-info.js'
+import { describeFile } from './file-info.js'
 import { LinkError, linkFile, storedOrFailed } from './links.js'
 import { StoredFiles } from './stored-files.js'
 import { LinkSource } from './link-source.js'
@@ -15,7 +14,6 @@ import { paceRenders } from './render-pace.js'
 import { declaredMeta, installTransport, removeTransport, TRANSPORT_ID, updateTransport, type TransportName } from './transport.js'
 import { HoistTransport, type HeadersOption, type StoredInfo } from '../transport/index.js'
 import { confirmRestore, emptyWhileBusy, nothingToStart, restorePending, wireRestore } from './restore.js'
-import { partCount, partSizeFor } from '../shared/parts.js'
 
 export interface UploaderConfig {
   endpoint: string | undefined
@@ -374,40 +372,9 @@ export class UppyController implements ReactiveController {
 
   /** Builds a file's FileInfo after upload; the server's answer about the stored object is the truth. */
   async #describe(file: AnyFile, answer: Partial<StoredInfo> & { parts?: number }, finishedAt: number): Promise<FileInfo | null> {
-    const config = this.#config()
-    const startedAt = this.#startedAt.get(file.id) ?? finishedAt
     try {
-      // Hoist's server describes a multipart upload in its complete answer; otherwise (one PUT, or a
-      // size other than the file's) the endpoint is asked, which also checks size and type.
-      const described = typeof answer.url === 'string' && answer.size === file.size
-      const read = () => fetchStored(config.endpoint ?? '', answer.key ?? '', file.size ?? 0, { headers: config.headers, withCredentials: config.withCredentials })
-      const [stored, dims] = await Promise.all([described ? (answer as StoredInfo) : read(), imageSize(file.data as Blob)])
-      // The bytes' own count when the transport reports it (hosted APIs dictate their part sizes).
-      const parts = answer.parts ?? ((file.size ?? 0) > config.multipartThreshold ? partCount(stored.size, partSizeFor(stored.size, config.chunkSize)) : 1)
-      const { declaredSize: _s, partSize: _p, name: _n, type: _t, hoistLink: link, ...meta } = file.meta
-      const info: FileInfo = {
-        id: file.id,
-        key: stored.key,
-        url: stored.url,
-        // A link's name is the server's to give (from its headers), a picked file's the user's.
-        name: file.meta.hoistLink ? stored.name : (file.name ?? stored.name),
-        size: stored.size,
-        type: stored.type,
-        extension: extensionOf(file.name ?? ''),
-        width: stored.width ?? dims?.width ?? null,
-        height: stored.height ?? dims?.height ?? null,
-        etag: stored.etag,
-        multipart: parts > 1,
-        parts,
-        startedAt: new Date(startedAt).toISOString(),
-        finishedAt: new Date(finishedAt).toISOString(),
-        durationMs: finishedAt - startedAt,
-        meta,
-        source: typeof link === 'string' ? 'url' : 'local',
-        stored: stored.stored ?? true,
-      }
-      this.#stored.add(file.id, stored.key)
-      if (stored.provider) info.provider = stored.provider
+      const info = await describeFile(file, answer, { ...this.#config(), startedAt: this.#startedAt.get(file.id) ?? finishedAt, finishedAt })
+      this.#stored.add(file.id, info.key)
       emit(this.#host, 'upload-complete', { file: info })
       return info
     } catch (err) {
