@@ -25,7 +25,7 @@ Options:
   --cors-origin <o>    an origin allowed to call it; repeat for more, "*" for any
                        (default: any http://localhost or http://127.0.0.1 port)
   --max-file-size <s>  largest file accepted, e.g. 2GB (default 5GiB)
-  --from-url           let users upload from a link (POST /url); off by default.
+  --[no-]from-url      let users upload from a link (POST /url); off by default.
                        Links reach public addresses only, checked on every hop
   --from-url-allow-hosts <host[:port],...>
                        hosts a link may reach even on a private or loopback
