@@ -11,6 +11,9 @@ describe('link upload names', () => {
     assert.equal(dispositionName('attachment; filename=plain.txt'), 'plain.txt')
     assert.equal(dispositionName(`attachment; filename="fallback.txt"; filename*=UTF-8''%E2%82%AC%20rates.txt`), '€ rates.txt')
     assert.equal(dispositionName('attachment; filename="say \\"hi\\".txt"'), 'say "hi".txt')
+    // UTF-8 bytes in a plain filename, as Node hands them over (one character per byte).
+    assert.equal(dispositionName(`attachment; filename="${Buffer.from('café.txt').toString('latin1')}"`), 'café.txt')
+    assert.equal(dispositionName('attachment; filename="caf\u00e9.txt"'), 'café.txt')
     assert.equal(dispositionName('inline'), undefined)
     assert.equal(dispositionName(undefined), undefined)
   })

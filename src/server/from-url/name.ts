@@ -20,8 +20,17 @@ export function dispositionName(header: string | undefined): string | undefined 
   const extended = /filename\*\s*=\s*(?:utf-8|UTF-8)''([^;]+)/.exec(header)
   if (extended) return decoded(extended[1].trim())
   const quoted = /filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(header)
-  if (quoted) return quoted[1].replace(/\\(.)/g, '$1')
-  return /filename\s*=\s*([^;\s]+)/i.exec(header)?.[1]
+  const plain = quoted ? quoted[1].replace(/\\(.)/g, '$1') : /filename\s*=\s*([^;\s]+)/i.exec(header)?.[1]
+  return plain === undefined ? undefined : utf8(plain)
+}
+
+/** Node reads header bytes as Latin-1; many servers send a UTF-8 name there anyway. */
+function utf8(latin1: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(latin1, 'latin1'))
+  } catch {
+    return latin1
+  }
 }
 
 /** A name as a user would see it: the last path segment, no control characters, at most 255 characters. */
