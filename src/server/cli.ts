@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import { parseArgs } from 'node:util'
-import { s3FromEnv, SetupError, storageFromEnv } from './from-env.js'
+import { fromUrlFromFlags, s3FromEnv, SetupError, storageFromEnv } from './from-env.js'
 import { doctor, sweepDisk, sweepS3 } from './ops.js'
 import { parseDuration } from './numbers.js'
 import { createUploadHandler } from './handler.js'
@@ -25,6 +25,12 @@ Options:
   --cors-origin <o>    an origin allowed to call it; repeat for more, "*" for any
                        (default: any http://localhost or http://127.0.0.1 port)
   --max-file-size <s>  largest file accepted, e.g. 2GB (default 5GiB)
+  --[no-]from-url      let users upload from a link (POST /url); off by default.
+                       Links reach public addresses only, checked on every hop
+  --from-url-allow-hosts <host[:port],...>
+                       hosts a link may reach even on a private or loopback
+                       address (default HOIST_FROM_URL_ALLOW_HOSTS); implies
+                       --from-url unless --no-from-url is given
 
 Settings come from the environment:
   s3          S3_BUCKET, S3_ENDPOINT, S3_REGION, AWS_ACCESS_KEY_ID,
@@ -60,8 +66,11 @@ export async function main(argv: string[]): Promise<number> {
       'base-path': { type: 'string', default: '' },
       'cors-origin': { type: 'string', multiple: true },
       'max-file-size': { type: 'string' },
+      'from-url': { type: 'boolean' },
+      'from-url-allow-hosts': { type: 'string' },
       help: { type: 'boolean' },
     },
+    allowNegative: true,
   })
   if (values.help) {
     console.log(USAGE)
@@ -69,8 +78,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const origins = values['cors-origin'] ?? LOOPBACK
   let chosen: ReturnType<typeof storageFromEnv>
+  let fromUrl: ReturnType<typeof fromUrlFromFlags>
   try {
     chosen = storageFromEnv(values.dir, undefined, process.env, values.storage)
+    fromUrl = fromUrlFromFlags(values['from-url'], values['from-url-allow-hosts'])
   } catch (err) {
     if (!(err instanceof SetupError || err instanceof TypeError)) throw err
     console.error(`hoist-uploader serve: ${err.message}`)
@@ -83,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     basePath: values['base-path'],
     maxFileSize: values['max-file-size'],
     allowedOrigins: origins.includes('*') ? '*' : origins,
+    fromUrl,
   })
   const server = createServer(toNodeHandler(handler))
   await new Promise<void>((resolve, reject) => {
@@ -91,12 +103,15 @@ export async function main(argv: string[]): Promise<number> {
   })
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : values.port
-  console.log(`Hoist upload server: http://${values.host}:${port}${values['base-path']} (${description}; CORS: ${origins.join(', ')})`)
+  console.log(`Hoist upload server: http://${values.host}:${port}${values['base-path']} (${description}; CORS: ${origins.join(', ')}; ${describeFromUrl(fromUrl)})`)
   const stop = () => server.close(() => process.exit(0))
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   return -1
 }
+
+const describeFromUrl = (fromUrl: ReturnType<typeof fromUrlFromFlags>) =>
+  !fromUrl ? 'link uploads off' : `link uploads on${fromUrl.allowHosts?.length ? `, also to ${fromUrl.allowHosts.join(', ')}` : ''}`
 
 async function sweep(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'older-than': { type: 'string' }, 'dry-run': { type: 'boolean' }, dir: { type: 'string', default: './.hoist-data' } } })

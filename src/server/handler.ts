@@ -3,6 +3,7 @@ import { badRequest, errorResponse, HttpError, notFound } from './errors.js'
 import { resolveOptions, type UploadHandlerOptions } from './options.js'
 import * as routes from './routes.js'
 import * as planRoutes from './plan-routes.js'
+import * as urlRoutes from './url-routes.js'
 
 export type UploadHandler = (request: Request) => Promise<Response>
 
@@ -49,6 +50,8 @@ export function createUploadHandler<User = unknown>(options: UploadHandlerOption
     if (m === 'POST' && path === '/plan') return planRoutes.plan(c)
     if (m === 'POST' && path === '/finish') return planRoutes.finish(c)
     if (m === 'GET' && path === '/object') return routes.objectInfo(c)
+    if (m === 'POST' && path === '/url' && opts.fromUrl) return urlRoutes.startFromUrl(c)
+    if (m === 'GET' && seg[0] === 'url' && seg.length === 2 && opts.fromUrl) return urlRoutes.linkStatus(c, seg[1])
     if (seg[0] === 's3' && seg[1] === 'multipart') {
       if (seg.length === 2 && m === 'POST') return routes.createMultipart(c)
       if (seg.length === 3 && m === 'GET') return routes.listParts(c, seg[2])
