@@ -89,11 +89,11 @@ function claimOf(declared: string, filename: string): { claim: string; byName: b
 }
 
 /** The type to report: the content's, except where the declared one says as much or more. */
-function typeFor(declared: string, content: Content): string {
+function typeFor(declared: string, claim: string, content: Content): string {
   if (content.kind === 'script' || isGeneric(content.type)) return declared
+  // Markup is text: a text type declared or named (text/plain, text/markdown, application/rss+xml) stays.
+  if ((content.kind === 'html' || content.kind === 'xml' || content.kind === 'svg') && isTextual(claim)) return declared
   if (isGeneric(declared)) return content.type
-  // Markup is text: a declared text type (text/plain, text/xml, application/rss+xml) stays.
-  if ((content.kind === 'html' || content.kind === 'xml' || content.kind === 'svg') && isTextual(declared)) return declared
   const family = FAMILIES.find((f) => f.members.test(content.type) && f.members.test(declared))
   if (!family) return content.type
   return declared === family.base && content.type !== family.base ? content.type : declared
@@ -113,8 +113,9 @@ export function judge(declared: string, filename: string, content: Content | und
     const shown = filename.length > 100 ? `${filename.slice(0, 97)}...` : filename
     return mismatch(`The file's content is ${label} (${content.type}), not ${claim} as ${byName ? `its name "${shown}" says` : 'declared'}.`)
   }
-  // An app that takes images expects pictures, not programs: an SVG that runs script is refused as
-  // one whatever it was declared as, image/svg+xml included, since opening it runs the script.
+  // An app that takes images expects pictures, not programs: an SVG that runs script is refused when
+  // sent as an image, image/svg+xml included (opening its URL runs the script), or as octet-stream.
+  // Sent as a text type (text/xml) it is taken for the document it is.
   const asImage = !isTextual(claim)
   if (content.kind === 'svg' && asImage && content.active) {
     return mismatch(`The file is an SVG image with ${content.active}, which would run when the file is opened; SVG images with script are not accepted.`)
@@ -122,13 +123,12 @@ export function judge(declared: string, filename: string, content: Content | und
   if (content.kind === 'svg' && asImage && !whole) {
     return mismatch(`The SVG image is larger than ${formatSize(SVG_BYTES)}, more than is checked for script; SVG images that large are not accepted.`)
   }
-  const type = typeFor(declared, content)
+  const type = typeFor(declared, claim, content)
   if (type !== declared && typeRefusal(allowedTypes, type, '')) {
     return mismatch(`The file's content is ${label} (${content.type}), which is not allowed here; allowed: ${allowedTypes!.join(', ')}.`)
   }
-  const info: ContentInfo = { type }
-  if (type.startsWith('image/') && content.width !== undefined && content.height !== undefined) Object.assign(info, { width: content.width, height: content.height })
-  return info
+  const sized = type.startsWith('image/') && content.width !== undefined && content.height !== undefined
+  return sized ? { type, width: content.width, height: content.height } : { type }
 }
 
 /** The content check on a file's first bytes (`head`), pure: what it is, or why it is refused. */

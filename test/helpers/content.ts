@@ -16,14 +16,20 @@ function segment(marker: number, data: Buffer): Buffer {
 
 /**
  * A baseline JPEG header of `width`×`height` (SOI, APP0 JFIF, SOF0, EOI), with `exifBytes` of
- * APP1 segments before the SOF: a phone photo's EXIF block, which pushes the size past the first KiB.
+ * APP1 segments before the SOF: a phone photo's EXIF block, which pushes the size past the first
+ * KiB. `orientation` (1-8) goes in the EXIF block's first IFD, as a camera writes it.
  */
-export function jpeg(width: number, height: number, exifBytes = 0): Buffer {
+export function jpeg(width: number, height: number, exifBytes = 0, orientation?: number): Buffer {
   const app0 = segment(0xe0, Buffer.concat([latin('JFIF\0'), Buffer.from([1, 1, 0, 0, 1, 0, 1, 0, 0])]))
   const app1: Buffer[] = []
+  if (orientation !== undefined) {
+    // A big-endian TIFF header and one IFD entry: tag 0x0112 (Orientation), SHORT, count 1.
+    const tiff = Buffer.from([0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0])
+    app1.push(segment(0xe1, Buffer.concat([latin('Exif\0\0'), tiff])))
+  }
   for (let left = exifBytes; left > 0; left -= 60000) {
     const data = Buffer.alloc(Math.min(left, 60000), 0x41)
-    latin('Exif\0\0').copy(data)
+    latin('XMP\0').copy(data)
     app1.push(segment(0xe1, data))
   }
   const sof = Buffer.from([8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1])

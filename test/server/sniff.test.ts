@@ -119,6 +119,11 @@ describe('checkContent: what passes, and the type it reports', () => {
     assert.deepEqual(accepted(await checkContent('image/gif', 'a.gif', gif(300, 200))), { type: 'image/gif', width: 300, height: 200 })
   })
 
+  it('a JPEG whose EXIF turns it a quarter reports the size it is shown at', async () => {
+    assert.deepEqual(accepted(await checkContent('image/jpeg', 'a.jpg', jpeg(640, 480, 0, 6))), { type: 'image/jpeg', width: 480, height: 640 })
+    assert.deepEqual(accepted(await checkContent('image/jpeg', 'a.jpg', jpeg(640, 480, 0, 3))), { type: 'image/jpeg', width: 640, height: 480 })
+  })
+
   it('an SVG without script, declared as one, keeps its type and gets its size', async () => {
     assert.deepEqual(accepted(await checkContent('image/svg+xml', 'a.svg', svg())), { type: 'image/svg+xml', width: 120, height: 80 })
   })
@@ -128,6 +133,9 @@ describe('checkContent: what passes, and the type it reports', () => {
     assert.deepEqual(accepted(await checkContent('text/html', 'page.html', html())), { type: 'text/html' })
     assert.deepEqual(accepted(await checkContent('application/rss+xml', 'feed.xml', text('<?xml version="1.0"?><rss><a onclick="x"/></rss>'))), { type: 'application/rss+xml' })
     assert.deepEqual(accepted(await checkContent('application/octet-stream', 'page', html())), { type: 'text/html' })
+    // A README that opens with HTML, sent as octet-stream: its name says text, so it is not reported as a page.
+    const readme = text('<p align="center"><img src="logo.png"></p>\n# Project\n')
+    assert.deepEqual(accepted(await checkContent('application/octet-stream', 'README.md', readme, ['.md'])), { type: 'application/octet-stream' })
   })
 
   it('Office documents in their containers, declared as Office types', async () => {
