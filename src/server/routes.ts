@@ -11,9 +11,11 @@ import {
   validType,
   wellFormed,
 } from './policy.js'
+import { checkStored, type ContentInfo } from './sniff-rules.js'
 import type { NewObject, StorageContext, StoredObject } from './storage/types.js'
 import { signToken, verifyToken } from './tokens.js'
 import { MAX_PART_SIZE } from '../shared/parts.js'
+import type { StoredInfo } from '../shared/plan.js'
 
 /** Everything a route needs about one request. */
 export interface Call<User> {
@@ -119,25 +121,35 @@ async function readUrl<User>(c: Call<User>, key: string): Promise<string> {
   return c.opts.publicUrl ? c.opts.publicUrl(key) : c.opts.storage.readUrl(key, c.opts.readExpiresIn, c.ctx)
 }
 
-/** The stored object, or why it breaks policy; reads only. */
-async function inspect<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
-  const object = await c.opts.storage.head(key)
+/** A stored object with what its content check found: the type its bytes show, and an image's size. */
+export type CheckedObject = StoredObject & { content?: ContentInfo }
+
+/** The stored object, or why it breaks policy (its size, its declared type, then its content); reads only. */
+async function inspect<User>(c: Call<User>, key: string, declaredSize: number | undefined): Promise<{ object: CheckedObject; refusal?: HttpError }> {
+  const object: CheckedObject | null = await c.opts.storage.head(key)
   if (!object) throw new HttpError(404, 'not_found', 'No file is stored under that key.')
-  let refusal: HttpError | undefined
+  const name = originalName(object.metadata, key)
   try {
     assertSizeAllowed(object.size, c.opts.maxFileSize)
     if (declaredSize !== undefined && object.size !== declaredSize) {
       throw badRequest('size_mismatch', `The stored file is ${object.size} bytes but ${declaredSize} were declared.`)
     }
-    assertTypeAllowed(c.opts.allowedTypes, object.type, originalName(object.metadata, key))
+    assertTypeAllowed(c.opts.allowedTypes, object.type, name)
   } catch (err) {
-    refusal = err as HttpError
+    return { object, refusal: err as HttpError }
   }
-  return { object, refusal }
+  // Outside the try: a storage that fails to read is a server error, not a reason to delete the file.
+  const checked = await checkStored((length) => c.opts.storage.read(key, { start: 0, length }), object.size, object.type, name, c.opts.allowedTypes)
+  if ('refusal' in checked) return { object, refusal: checked.refusal }
+  object.content = checked
+  return { object }
 }
 
-/** At the end of an upload (a POST): deletes a stored object that breaks policy, then refuses it. */
-export async function enforce<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
+/**
+ * At the end of an upload (a POST): deletes a stored object that breaks policy, then refuses it.
+ * The object it answers carries its content check for {@link describe}.
+ */
+export async function enforce<User>(c: Call<User>, key: string, declaredSize: number | undefined): Promise<CheckedObject> {
   const { object, refusal } = await inspect(c, key, declaredSize)
   if (refusal) {
     await c.opts.storage.delete(key)
@@ -276,15 +288,24 @@ export async function objectInfo<User>(c: Call<User>): Promise<Response> {
   return json(await describe(c, key, object))
 }
 
-export async function describe<User>(c: Call<User>, key: string, object: StoredObject) {
-  return {
+/**
+ * The file's description. Its `type` is the one its bytes show and images get their `width` and
+ * `height`, when `content` (by default what {@link enforce} found) says so; otherwise the stored type.
+ */
+export async function describe<User>(c: Call<User>, key: string, object: CheckedObject, content = object.content) {
+  const info: StoredInfo & { lastModified: string } = {
     key,
     url: await readUrl(c, key),
     size: object.size,
-    type: object.type,
+    type: content?.type ?? object.type,
     etag: object.etag,
     name: originalName(object.metadata, key),
     lastModified: object.lastModified.toISOString(),
     stored: !object.temporary,
   }
+  if (content?.width !== undefined && content.height !== undefined) {
+    info.width = content.width
+    info.height = content.height
+  }
+  return info
 }
