@@ -6,6 +6,7 @@ import { storedMetadata, wellFormed } from './policy.js'
 import { type Call, readJson } from './routes.js'
 import { parseLink, refuseAtOnce } from './from-url/fetch.js'
 import { claimSlot, type LinkInput, startJob } from './from-url/job.js'
+import { hostedLinkStatus, startHostedLink } from './from-url/hosted.js'
 import { answerOf, loadRecord, readLinkToken, saveRecord, signLinkToken } from './from-url/status.js'
 
 /** The optional filename and metadata, checked now so a mistake is answered before anything is fetched. */
@@ -28,6 +29,7 @@ export async function startFromUrl<User>(c: Call<User>): Promise<Response> {
   // A refused scheme, a literal private address or a denied host is answered now; what DNS says, later.
   refuseAtOnce(link, c.opts.fromUrl!)
   const input = linkInput(body)
+  if (c.opts.provider) return startHostedLink(c, link, input)
   const release = claimSlot(c.opts.fromUrl!)
   const id = randomUUID()
   try {
@@ -42,6 +44,7 @@ export async function startFromUrl<User>(c: Call<User>): Promise<Response> {
 
 // GET /url/:token
 export async function linkStatus<User>(c: Call<User>, token: string): Promise<Response> {
+  if (c.opts.provider) return hostedLinkStatus(c, token)
   const { id } = readLinkToken(c, token)
   const record = await loadRecord(c.opts.storage, id)
   if (!record) throw notFound('not_found', 'No link upload is known for that token.')

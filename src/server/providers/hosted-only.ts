@@ -18,7 +18,7 @@ export function hostedOnly(provider: Provider): Storage {
     throw new HttpError(
       400,
       'not_supported',
-      `This server uploads to ${provider.title}; link uploads, content checks, keeping temporary files, deleting and groups work with s3 and disk storage only.`,
+      `This server uploads to ${provider.title}; content checks and keeping temporary files work with s3 and disk storage only.`,
     )
   }
   return {
