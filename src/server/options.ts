@@ -67,6 +67,8 @@ export interface UploadHandlerOptions<User = unknown> {
   store?: 'auto' | 'manual'
   /** How long a temporary upload lives, in seconds or as `24h`, `7d` (default 24 h). */
   temporaryTtl?: number | string
+  /** Exposes `POST {base}/store { keys }`, so a page (or a server without access to the handler) can keep its user's files (default off). */
+  storeRoute?: boolean
   /** Who besides its owner may read a group (default: nobody). */
   canReadGroup?: (user: User, group: { id: string; owner: string }) => boolean | Promise<boolean>
 }
@@ -94,6 +96,7 @@ export interface ResolvedOptions<User> {
   store: 'auto' | 'manual'
   /** Seconds. */
   temporaryTtl: number
+  storeRoute: boolean
   canReadGroup: (user: User, group: { id: string; owner: string }) => boolean | Promise<boolean>
 }
 
@@ -154,6 +157,7 @@ export function resolveOptions<User>(o: UploadHandlerOptions<User>): ResolvedOpt
     fromUrl: resolveFromUrl(o.fromUrl),
     store: storeMode(o.store),
     temporaryTtl: ttlSeconds(o.temporaryTtl),
+    storeRoute: o.storeRoute === true,
     canReadGroup: o.canReadGroup ?? (() => false),
   }
 }

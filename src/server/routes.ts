@@ -92,7 +92,7 @@ export function newObject<User>(c: Call<User>, filename: unknown, type: unknown,
   return { object, declared }
 }
 
-export function assertOwnKey<User>(c: Call<User>, key: unknown): asserts key is string {
+export function assertOwnKey<User>(c: Pick<Call<User>, 'prefix'>, key: unknown): asserts key is string {
   assertValidKey(key)
   if (!key.startsWith(c.prefix) || key.startsWith(RECORDS_PREFIX)) throw forbidden('key_not_allowed', 'That key is outside the area this user may write to.')
 }
@@ -283,9 +283,14 @@ export async function abort<User>(c: Call<User>, uploadId: string): Promise<Resp
 export async function objectInfo<User>(c: Call<User>): Promise<Response> {
   const key = keyParam(c)
   const declared = c.url.searchParams.get('declaredSize')
-  const { object, refusal } = await inspect(c, key, declared === null ? undefined : readDeclared({ declaredSize: declared }, false).size)
+  return json(await describeStored(c, key, declared === null ? undefined : readDeclared({ declaredSize: declared }, false).size))
+}
+
+/** What a stored file is, after the policy and content checks; a read: a file that breaks them is refused, never deleted. */
+export async function describeStored<User>(c: Call<User>, key: string, declaredSize?: number) {
+  const { object, refusal } = await inspect(c, key, declaredSize)
   if (refusal) throw refusal
-  return json(await describe(c, key, object))
+  return describe(c, key, object)
 }
 
 /**

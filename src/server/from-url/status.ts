@@ -6,6 +6,7 @@ import { RECORDS_PREFIX } from '../keys.js'
 import type { Call, describe } from '../routes.js'
 import type { Storage } from '../storage/types.js'
 import { signToken, verifyToken } from '../tokens.js'
+import { bytesBody } from '../storage/write.js'
 
 /** How often a fetch rewrites its record while it runs. */
 export const HEARTBEAT_MS = 2000
@@ -36,10 +37,7 @@ export const recordKey = (id: string) => `${RECORDS_PREFIX}url/${id}.json`
 
 export async function saveRecord(storage: Storage, id: string, record: LinkRecord): Promise<void> {
   const bytes = new TextEncoder().encode(JSON.stringify(record))
-  async function* body() {
-    yield bytes
-  }
-  await storage.write({ key: recordKey(id), type: 'application/json', metadata: {} }, body(), { maxSize: 1024 * 1024 })
+  await storage.write({ key: recordKey(id), type: 'application/json', metadata: {} }, bytesBody(bytes), { maxSize: 1024 * 1024 })
 }
 
 export async function loadRecord(storage: Storage, id: string): Promise<LinkRecord | null> {

@@ -51,3 +51,8 @@ export async function* chunked(body: AsyncIterable<Uint8Array>, partSize: number
   if (full) yield { part: full, last: false }
   yield { part: concat(chunks, buffered), last: true }
 }
+
+/** A body of bytes already in memory, as Storage.write takes it (the handler's small JSON records). */
+export async function* bytesBody(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes
+}
