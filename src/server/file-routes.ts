@@ -68,11 +68,18 @@ export async function deleteKeys<User>(opts: ResolvedOptions<User>, prefix: stri
 export async function deleteHosted<User>(opts: ResolvedOptions<User>, raw: unknown): Promise<{ deleted: string[] }> {
   const provider = opts.provider!
   if (!provider.deleteIds) throw new HttpError(400, 'not_supported', `${provider.title}'s upload API has no call to delete files.`)
-  if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_KEYS || raw.some((id) => typeof id !== 'string' || id === '')) {
-    throw badRequest('invalid_keys', `keys must list 1 to ${MAX_KEYS} of ${provider.title}'s file ids.`)
+  const ids = idsOf(raw)
+  await provider.deleteIds(ids)
+  return { deleted: ids }
+}
+
+/** A hosted API's file ids: 1 to MAX_KEYS distinct non-empty strings. */
+export function idsOf(raw: unknown): string[] {
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_KEYS || raw.some((id) => typeof id !== 'string' || id === '' || id.length > 1024)) {
+    throw badRequest('invalid_keys', `keys must list 1 to ${MAX_KEYS} file ids.`)
   }
-  await provider.deleteIds(raw as string[])
-  return { deleted: raw as string[] }
+  if (new Set(raw).size !== raw.length) throw badRequest('invalid_keys', 'keys lists an id twice.')
+  return raw as string[]
 }
 
 // DELETE /object?key=

@@ -2,7 +2,9 @@
 // Uploadcare's (`uuid~N`), in storage under RECORDS_PREFIX so any instance answers GET /groups/:id.
 import { randomUUID } from 'node:crypto'
 import { HttpError, json, notFound } from './errors.js'
-import { inTurn, keysOf } from './file-routes.js'
+import { idsOf, inTurn, keysOf } from './file-routes.js'
+import { hostedInfo } from './plan-routes.js'
+import type { Provider, ProviderGroup } from './providers/types.js'
 import { RECORDS_PREFIX } from './keys.js'
 import { type Call, describeStored, readJson } from './routes.js'
 import { bytesBody } from './storage/write.js'
@@ -19,9 +21,20 @@ const ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})~([1-
 const manifestKey = (uuid: string) => `${RECORDS_PREFIX}groups/${uuid}.json`
 const unknownGroup = () => notFound('group_not_found', 'No group with that id exists, or it is not yours to read.')
 
-function hostedRefused<User>(c: Call<User>): void {
-  const p = c.opts.provider
-  if (p) throw new HttpError(400, 'not_supported', `This server uploads to ${p.title}; groups work with s3 and disk storage only.`)
+/** The hosted API's own groups (Uploadcare /group/), or not_supported. */
+function groupingProvider<User>(c: Call<User>): Required<Pick<Provider, 'group' | 'groupInfo'>> & Provider {
+  const p = c.opts.provider!
+  if (!p.group || !p.groupInfo) throw new HttpError(400, 'not_supported', `This server uploads to ${p.title}, whose upload API has no groups.`)
+  return p as Required<Pick<Provider, 'group' | 'groupInfo'>> & Provider
+}
+
+/**
+ * With a hosted API its own ids are grouped (they carry no user, as in the provider's own API: an id
+ * is what a page can only know of a file it uploaded or was given), and the group id is the provider's.
+ */
+async function hostedGroup<User>(c: Call<User>, group: ProviderGroup) {
+  const provider = c.opts.provider!
+  return { id: group.id, count: group.count, files: group.records.map((r) => ({ ...hostedInfo(provider, r), stored: true })), missing: [] }
 }
 
 async function answer<User>(c: Call<User>, m: Manifest) {
@@ -32,8 +45,9 @@ async function answer<User>(c: Call<User>, m: Manifest) {
 
 // POST /groups { keys }
 export async function createGroup<User>(c: Call<User>): Promise<Response> {
-  hostedRefused(c)
-  const keys = keysOf((await readJson(c.request)).keys, c.prefix)
+  const raw = (await readJson(c.request)).keys
+  if (c.opts.provider) return json(await hostedGroup(c, await groupingProvider(c).group(idsOf(raw))))
+  const keys = keysOf(raw, c.prefix)
   // Every file is checked before the manifest is written: a group never names what is not there.
   const described = await inTurn(keys, (key) => describeStored(c, key))
   const uuid = randomUUID()
@@ -45,8 +59,12 @@ export async function createGroup<User>(c: Call<User>): Promise<Response> {
 
 // GET /groups/:id — the owner's, or a user `canReadGroup` lets in; anyone else learns nothing, not even that it exists.
 export async function readGroup<User>(c: Call<User>, id: string): Promise<Response> {
-  hostedRefused(c)
   const m = ID.exec(id)
+  if (c.opts.provider) {
+    const group = m ? await groupingProvider(c).groupInfo(id) : null
+    if (!group) throw unknownGroup()
+    return json(await hostedGroup(c, group))
+  }
   if (!m) throw notFound('group_not_found', 'A group id looks like 5f9b1c7e-…~3 (a uuid, "~" and the count).')
   const bytes = await c.opts.storage.read(manifestKey(m[1]))
   if (!bytes) throw unknownGroup()

@@ -99,3 +99,48 @@ describe('link uploads to a hosted API without them', () => {
     }
   })
 })
+
+describe('groups and deletes on hosted APIs', () => {
+  /** A handler on `name`'s fake with one file fetched from a link; answers the file's id too. */
+  async function withFile(name: 'uploadcare' | 'viesus') {
+    const setup = await startHosted(name)
+    ;(setup.fake as unknown as { remote: Map<string, Remote> }).remote.set('https://files.test/picture.png', { bytes: picture, type: 'image/png' })
+    const { storage } = storageFromEnv('.', SECRET, setup.env, name)
+    const handler = createUploadHandler({ storage, secret: SECRET, basePath: '/api/uploads', authorize: () => ({ id: 'u1' }), fromUrl: true, onError: () => {} })
+    const start = await call(handler, 'POST', '/url', { url: 'https://files.test/picture.png' })
+    let status
+    for (let i = 0; i < 10 && status?.status !== 'success'; i++) status = (await call(handler, 'GET', `/url/${encodeURIComponent(start.json.token)}`)).json
+    assert.equal(status.status, 'success', JSON.stringify(status))
+    return { setup, handler, id: status.file.key as string }
+  }
+
+  it('Uploadcare groups its own files under its own uuid~N id', async () => {
+    const { setup, handler, id } = await withFile('uploadcare')
+    try {
+      const made = await call(handler, 'POST', '/groups', { keys: [id] })
+      assert.equal(made.status, 200, made.text)
+      assert.match(made.json.id, /~1$/)
+      assert.deepEqual(made.json.files.map((f: { key: string }) => f.key), [id])
+      const read = await call(handler, 'GET', `/groups/${encodeURIComponent(made.json.id)}`)
+      assert.deepEqual([read.status, read.json.id, read.json.count], [200, made.json.id, 1])
+      assert.equal((await call(handler, 'GET', '/groups/00000000-0000-0000-0000-000000000000~1')).json.error.code, 'group_not_found')
+      assert.equal((await call(handler, 'POST', '/groups', { keys: [] })).json.error.code, 'invalid_keys')
+    } finally {
+      await setup.fake.close()
+    }
+  })
+
+  it('VIESUS deletes through handler.delete; the page\'s DELETE route refuses, since its ids carry no user', async () => {
+    const { setup, handler, id } = await withFile('viesus')
+    try {
+      const route = await call(handler, 'DELETE', `/object?key=${encodeURIComponent(id)}`)
+      assert.deepEqual([route.status, route.json.error.code], [400, 'not_supported'])
+      assert.ok(setup.fake.stored.has(id))
+      assert.deepEqual(await handler.delete([id], { id: 'u1' }), { deleted: [id] })
+      assert.equal(setup.fake.stored.has(id), false)
+      assert.equal((await call(handler, 'POST', '/groups', { keys: [id] })).json.error.code, 'not_supported')
+    } finally {
+      await setup.fake.close()
+    }
+  })
+})
