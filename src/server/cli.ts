@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import { parseArgs } from 'node:util'
 import { fromUrlFromFlags, s3FromEnv, SetupError, storageFromEnv } from './from-env.js'
@@ -152,7 +153,8 @@ async function sweep(args: string[]): Promise<number> {
 /** `sweep --temporary`: the temporary uploads nobody kept, on S3 (S3_BUCKET) or disk. */
 async function sweepTemporaries(ttl: string, dryRun: boolean, dir: string): Promise<number> {
   const s3 = s3FromEnv()
-  const storage = s3 ? s3Storage({ bucket: s3.bucket, client: s3.client }) : diskStorage({ dir })
+  // A sweep signs nothing, so disk storage needs no shared secret here.
+  const storage = s3 ? s3Storage({ bucket: s3.bucket, client: s3.client }) : diskStorage({ dir, secret: randomBytes(32).toString('base64url') })
   const swept = await sweepTemporary(storage, parseDuration(ttl), { dryRun })
   const verb = dryRun ? 'would remove' : 'removed'
   for (const o of swept) console.log(`${verb} ${o.key} (${o.kind === 'record' ? 'link-upload status' : 'temporary'}, ${o.lastModified.toISOString()})`)
