@@ -91,5 +91,12 @@ export async function deleteObject<User>(c: Call<User>): Promise<Response> {
 // POST /store { keys } — only with `storeRoute: true`.
 export async function store<User>(c: Call<User>): Promise<Response> {
   if (!c.opts.storeRoute) throw notFound('not_found', 'No route POST /store: keeping files is for the app\'s server (handler.store), unless storeRoute is set.')
-  return json(await storeKeys(c.opts, c.prefix, (await readJson(c.request)).keys))
+  const keys = (await readJson(c.request)).keys
+  chargeKeys(c, keys)
+  return json(await storeKeys(c.opts, c.prefix, keys))
+}
+
+/** Each key beyond the first counts against the rate limit as the call it replaces would (the call took one). */
+export function chargeKeys<User>(c: Call<User>, keys: unknown): void {
+  if (Array.isArray(keys) && keys.length > 1) c.opts.limit?.(c.request, c.user, Math.min(keys.length, MAX_KEYS) - 1)
 }
