@@ -2,6 +2,9 @@ import '../src/define.js'
 import type { FileInfo, HoistEventName } from '../src/index.js'
 
 const uploader = document.querySelector('hoist-uploader')!
+// `?sources=url` shows the Link tab (the demo's server fetches links when started with HOIST_FROM_URL=on).
+const sources = new URLSearchParams(location.search).get('sources')
+if (sources) uploader.setAttribute('sources', sources)
 const log = document.querySelector<HTMLOListElement>('#log')!
 const files = document.querySelector<HTMLUListElement>('#files')!
 const count = document.querySelector<HTMLSpanElement>('#file-count')!

@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServer as createVite } from 'vite'
 import { createUploadHandler, toNodeHandler } from '../src/server/index.js'
-import { SetupError, storageFromEnv } from '../src/server/from-env.js'
+import { fromUrlFromFlags, SetupError, storageFromEnv } from '../src/server/from-env.js'
 
 const port = Number(process.env.PORT ?? 5173)
 const dir = resolve(process.env.HOIST_DIR ?? '.hoist-data')
@@ -53,6 +53,11 @@ const uploads = toNodeHandler(
     expiresIn: Number(process.env.HOIST_EXPIRES_IN) || undefined,
     // The benchmark is one user uploading thousands of files back to back; the default limit would time it.
     rateLimit: process.env.HOIST_RATE_LIMIT === 'off' ? false : undefined,
+    // HOIST_FROM_URL=on lets the page upload from links (public addresses only); HOIST_FROM_URL_ALLOW_HOSTS
+    // names hosts links may reach on private or loopback addresses too, as `serve --from-url-allow-hosts` does.
+    fromUrl: fromUrlFromFlags(process.env.HOIST_FROM_URL === 'on' ? true : undefined, undefined),
+    // HOIST_STORE=manual keeps uploads temporary until the app keeps them.
+    store: process.env.HOIST_STORE === 'manual' ? 'manual' : undefined,
   }),
 )
 

@@ -10,7 +10,7 @@ export type HoistUploaderVueProps = Partial<
   Pick<
     HoistUploader,
     | 'endpoint' | 'maxFileSize' | 'minFileSize' | 'maxFiles' | 'accept' | 'autoUpload' | 'disabled' | 'note'
-    | 'height' | 'theme' | 'multipartThreshold' | 'meta' | 'name' | 'required'
+    | 'height' | 'theme' | 'multipartThreshold' | 'meta' | 'name' | 'required' | 'sources' | 'deleteOnRemove' | 'group' | 'formValue'
   >
 > & {
   // Vue's checker maps kebab-case attributes (max-file-size) and @events (@upload-complete) to these.
@@ -22,6 +22,7 @@ export type HoistUploaderVueProps = Partial<
   onUploadComplete?: On<'upload-complete'>
   onUploadError?: On<'upload-error'>
   onAllComplete?: On<'all-complete'>
+  onFileDeleted?: On<'file-deleted'>
 }
 
 declare module 'vue' {

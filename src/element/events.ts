@@ -30,6 +30,10 @@ export interface FileInfo {
   finishedAt: string
   durationMs: number
   meta: Record<string, unknown>
+  /** Where the file came from: the user's device (`local`: picked, dropped or pasted) or a link the server fetched (`url`). */
+  source: 'local' | 'url'
+  /** False while the file is temporary (the server's `store: 'manual'`) until the app's server keeps it. */
+  stored: boolean
   /**
    * The hosted upload API's own record, when the server uploads to one: its `name` (`viesus`,
    * `upscayl`, `luw`, `uploadcare`, `cloudinary`), the `id` the app needs next, and its `raw` answer.
@@ -56,7 +60,22 @@ export interface HoistEventDetails {
   'upload-progress': { file: FileSummary; bytesUploaded: number; bytesTotal: number }
   'upload-complete': { file: FileInfo }
   'upload-error': { file: FileSummary | null; error: UploadErrorInfo }
-  'all-complete': { successful: FileInfo[]; failed: FailedUpload[] }
+  'all-complete': AllComplete
+  /** With `delete-on-remove`: a stored file the user removed was deleted from storage, or could not be (`error`). */
+  'file-deleted': { file: FileSummary; key: string; error?: UploadErrorInfo }
+}
+
+/** What an upload run ends with; with the `group` attribute, the group of every file stored so far. */
+export interface AllComplete {
+  successful: FileInfo[]
+  failed: FailedUpload[]
+  group?: GroupInfo
+}
+
+/** A group of stored files (`POST {endpoint}/groups`): its id is `uuid~count`. */
+export interface GroupInfo {
+  id: string
+  count: number
 }
 
 export type HoistEventName = keyof HoistEventDetails
@@ -71,6 +90,7 @@ declare global {
     'upload-complete': CustomEvent<HoistEventDetails['upload-complete']>
     'upload-error': CustomEvent<HoistEventDetails['upload-error']>
     'all-complete': CustomEvent<HoistEventDetails['all-complete']>
+    'file-deleted': CustomEvent<HoistEventDetails['file-deleted']>
   }
 }
 

@@ -21,15 +21,26 @@ export class FormController implements ReactiveController {
   readonly #internals: ElementInternals | undefined
   readonly #keys = new Map<string, string>()
   readonly #files: () => ListedFile[]
+  readonly #byGroup: () => boolean
+  /** With `form-value="group"`: the group of the stored files, and whether a new one is being made. */
+  #group: string | undefined
+  #grouping = false
 
-  constructor(host: FormHost, files: () => ListedFile[]) {
+  constructor(host: FormHost, files: () => ListedFile[], byGroup: () => boolean) {
     this.#host = host
     this.#files = files
+    this.#byGroup = byGroup
     // Server rendering has no ElementInternals.
     this.#internals = typeof host.attachInternals === 'function' ? host.attachInternals() : undefined
     host.addController(this)
     host.addEventListener('upload-complete', (e) => this.#keys.set(e.detail.file.id, e.detail.file.key))
     host.addEventListener('file-removed', (e) => this.#keys.delete(e.detail.file.id))
+    host.addEventListener('hoist:group', (e) => {
+      const { pending, group } = (e as CustomEvent<{ pending: boolean; group?: { id: string } }>).detail
+      this.#grouping = pending
+      if (!pending) this.#group = group?.id
+      this.#sync()
+    })
     // Validity follows every change of what is stored or still uploading.
     for (const name of ['upload-start', 'upload-complete', 'upload-error', 'file-removed', 'all-complete'] as const) {
       host.addEventListener(name, () => this.#sync())
@@ -51,6 +62,8 @@ export class FormController implements ReactiveController {
 
   reset(): void {
     this.#keys.clear()
+    this.#group = undefined
+    this.#grouping = false
     this.#sync()
   }
 
@@ -66,13 +79,19 @@ export class FormController implements ReactiveController {
     const internals = this.#internals
     if (!internals) return
     const data = new FormData()
-    if (this.#host.name) for (const key of this.#keys.values()) data.append(this.#host.name, key)
+    const byGroup = this.#byGroup()
+    if (this.#host.name && byGroup) {
+      if (this.#group && this.#keys.size > 0) data.append(this.#host.name, this.#group)
+    } else if (this.#host.name) {
+      for (const key of this.#keys.values()) data.append(this.#host.name, key)
+    }
     internals.setFormValue(data)
-    // A file is still on its way from its first byte until its stored key is known, unless it failed.
-    const uploading = this.#files().some((f) => f.progress.uploadStarted && !f.error && !this.#keys.has(f.id))
+    // A file is still on its way from its first byte until its stored key is known, unless it failed;
+    // a group is still on its way until its id is known.
+    const uploading = this.#files().some((f) => f.progress.uploadStarted && !f.error && !this.#keys.has(f.id)) || (byGroup && this.#grouping)
     if (uploading) {
       internals.setValidity({ customError: true }, 'Wait for the uploads to finish.')
-    } else if (this.#host.required && this.#keys.size === 0) {
+    } else if (this.#host.required && (this.#keys.size === 0 || (byGroup && !this.#group))) {
       internals.setValidity({ valueMissing: true }, 'Upload at least one file.')
     } else {
       internals.setValidity({})

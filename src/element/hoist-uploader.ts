@@ -1,7 +1,7 @@
 import { ReactiveElement, type PropertyDeclaration } from '@lit/reactive-element'
 import { property, state } from '@lit/reactive-element/decorators.js'
 import { parseSize } from '../shared/sizes.js'
-import type { FailedUpload, FileInfo } from './events.js'
+import type { AllComplete, FileInfo } from './events.js'
 import { styles } from './hoist-uploader.styles.js'
 import { FormController } from './form-controller.js'
 import { directionOf, type UppyLocale } from './locales.js'
@@ -40,7 +40,8 @@ const div = (className: string) => Object.assign(globalThis.document?.createElem
  * @fires {CustomEvent<{ file: FileSummary, bytesUploaded: number, bytesTotal: number }>} upload-progress - Bytes of a file reached storage.
  * @fires {CustomEvent<{ file: FileInfo }>} upload-complete - A file is stored; `detail.file.url` reads it back.
  * @fires {CustomEvent<{ file: FileSummary | null, error: UploadErrorInfo }>} upload-error - A file failed; `detail.error.code` says why.
- * @fires {CustomEvent<{ successful: FileInfo[], failed: FailedUpload[] }>} all-complete - Every file of an upload run has finished or failed.
+ * @fires {CustomEvent<{ successful: FileInfo[], failed: FailedUpload[], group?: GroupInfo }>} all-complete - Every file of an upload run has finished or failed; with `group`, the group of the stored files.
+ * @fires {CustomEvent<{ file: FileSummary, key: string, error?: UploadErrorInfo }>} file-deleted - With `delete-on-remove`: a stored file the user removed was deleted from storage (or `error` says why not).
  *
  * @csspart container - The box the widget is drawn in.
  * @csspart dashboard - The dashboard's frame (background, border, radius).
@@ -135,6 +136,21 @@ export class HoistUploader extends ReactiveElement {
    */
   @property() locale?: string | UppyLocale
 
+  /**
+   * Sources beside the user's device, space-separated: `url` adds a Link tab whose files the server
+   * fetches (it must allow it: `fromUrl` in `createUploadHandler`).
+   */
+  @property() sources = ''
+
+  /** Removing a stored file from the list also deletes it from storage (`DELETE {endpoint}/object`); the remove button says so. */
+  @property({ attribute: 'delete-on-remove', type: Boolean }) deleteOnRemove = false
+
+  /** Groups the stored files after each upload run (`POST {endpoint}/groups`); `all-complete` then carries `group: { id, count }`. */
+  @property({ type: Boolean }) group = false
+
+  /** What the element submits in a form: `keys` (default, one entry per stored file) or `group` (the group id; implies `group`). */
+  @property({ attribute: 'form-value' }) formValue: 'keys' | 'group' = 'keys'
+
   /** Form field name: inside a `<form>`, the keys of the stored files are submitted under it, one entry each. */
   @property({ reflect: true }) name = ''
 
@@ -155,7 +171,7 @@ export class HoistUploader extends ReactiveElement {
     this.#announcer.textContent = ''
     requestAnimationFrame(() => (this.#announcer.textContent = text))
   })
-  readonly #form = new FormController(this, () => this.uppy?.getFiles() ?? [])
+  readonly #form = new FormController(this, () => this.uppy?.getFiles() ?? [], () => this.formValue === 'group')
 
   /**
    * The Uppy instance behind the widget; `undefined` while disconnected. Typed as a small `UppyHandle`
@@ -190,11 +206,14 @@ export class HoistUploader extends ReactiveElement {
       headers: this.headers,
       withCredentials: this.withCredentials,
       restore: this.restore,
+      sources: (this.sources ?? '').split(/[\s,]+/).filter(Boolean),
+      deleteOnRemove: this.deleteOnRemove,
+      group: this.group || this.formValue === 'group',
     }
   }
 
   /** Uploads the files added so far; resolves with what `all-complete` reports. */
-  upload(): Promise<{ successful: FileInfo[]; failed: FailedUpload[] }> {
+  upload(): Promise<AllComplete> {
     return this.#controller.upload()
   }
 
@@ -210,6 +229,15 @@ export class HoistUploader extends ReactiveElement {
    */
   addFiles(files: Iterable<File> | FileList): Promise<void> {
     return this.#controller.addFiles(files)
+  }
+
+  /**
+   * Adds a link as a file the server fetches, as the Link tab does (`sources="url"`); resolves with
+   * its FileInfo once stored (the upload runs as for picked files: at once with `auto-upload`, else on
+   * `upload()`), and rejects with a `code` for a link that is not http(s) or a fetch that failed.
+   */
+  addFromUrl(url: string): Promise<FileInfo> {
+    return this.#controller.addFromUrl(url)
   }
 
   /** Cancels everything and returns the widget to its empty state. */

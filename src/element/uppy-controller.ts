@@ -2,17 +2,18 @@ import Uppy, { type UppyFile } from '@uppy/core'
 import Dashboard from '@uppy/dashboard'
 import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-element'
 import { toErrorInfo } from './errors.js'
-import { emit, type FailedUpload, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
-import { extensionOf } from '../shared/names.js'
+import { type AllComplete, emit, type FileInfo, type FileSummary, type UploadErrorInfo } from './events.js'
 import { addInSlices, dashboardDescriptors } from './add-files.js'
-import { fetchStored, imageSize } from './file-info.js'
+import { describeFile } from './file-info.js'
+import { LinkError, linkFile, storedOrFailed } from './links.js'
+import { StoredFiles } from './stored-files.js'
+import { LinkSource } from './link-source.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
 import { paceRenders } from './render-pace.js'
 import { declaredMeta, installTransport, removeTransport, TRANSPORT_ID, updateTransport, type TransportName } from './transport.js'
 import { HoistTransport, type HeadersOption, type StoredInfo } from '../transport/index.js'
 import { confirmRestore, emptyWhileBusy, nothingToStart, restorePending, wireRestore } from './restore.js'
-import { partCount, partSizeFor } from '../shared/parts.js'
 
 export interface UploaderConfig {
   endpoint: string | undefined
@@ -36,6 +37,10 @@ export interface UploaderConfig {
   headers: HeadersOption | undefined
   withCredentials: boolean
   restore: boolean
+  /** Sources beside the user's device: `url` adds the Link tab. */
+  sources: string[]
+  deleteOnRemove: boolean
+  group: boolean
 }
 
 // `headers` is compared by identity: a function serializes to nothing.
@@ -44,6 +49,7 @@ const TRANSPORT_KEYS: (keyof UploaderConfig)[] = ['concurrency', 'chunkSize', 's
 type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
 type Host = ReactiveControllerHost & HTMLElement
 const DASHBOARD_ID = 'HoistDashboard'
+const LINK_ID = 'HoistLink'
 /** Ms between progress announcements while many files upload. */
 const ANNOUNCE_EVERY = 3000
 const MISSING_ENDPOINT = '<hoist-uploader> needs an "endpoint" attribute, e.g. endpoint="/api/uploads".'
@@ -67,7 +73,8 @@ export class UppyController implements ReactiveController {
   #startedAt = new Map<string, number>()
   #errors = new Map<string, UploadErrorInfo>()
   #infos = new Map<string, Promise<FileInfo | null>>()
-  #waiters: ((detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void)[] = []
+  #waiters: ((detail: AllComplete) => void)[] = []
+  readonly #stored: StoredFiles
   /** Files still going in, a slice per task. */
   #adding: Promise<void> | undefined
 
@@ -76,6 +83,7 @@ export class UppyController implements ReactiveController {
     this.#config = config
     this.#target = target
     this.#announce = announce
+    this.#stored = new StoredFiles(host, () => this.#config())
     host.addController(this)
   }
 
@@ -110,8 +118,43 @@ export class UppyController implements ReactiveController {
     this.#startedAt.clear()
     this.#errors.clear()
     this.#infos.clear()
+    this.#stored.clear()
   }
 
+  /**
+   * Adds a link as a file the server fetches (the `url` source); resolves with its FileInfo once it is
+   * stored, when the upload runs (at once with `auto-upload`). A link that is not http(s) is refused at once.
+   */
+  addFromUrl(url: string): Promise<FileInfo> {
+    try {
+      return storedOrFailed(this.#host, this.#addLink(url))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** Puts a link in the list; throws a LinkError for a link that is not http(s) or a file the restrictions refuse. */
+  #addLink(url: string): string {
+    const uppy = this.#require()
+    if (this.#config().transport !== 'hoist') throw new LinkError('not_supported', 'Links are fetched by Hoist\'s server through the hoist transport; transport="uppy-aws-s3" cannot add them.')
+    const file = linkFile(url)
+    try {
+      return uppy.addFile(file)
+    } catch (err) {
+      throw new LinkError('restriction', (err as Error).message)
+    }
+  }
+
+  /** The Link tab, while `sources` lists `url`. */
+  #applySources(uppy: Uppy, config: UploaderConfig): void {
+    const wanted = config.sources.includes('url')
+    const present = uppy.getPlugin(LINK_ID)
+    if (wanted && !present) {
+      uppy.use(LinkSource, { id: LINK_ID, target: uppy.getPlugin(DASHBOARD_ID) as never, add: async (url: string) => void this.#addLink(url) })
+    } else if (!wanted && present) {
+      uppy.removePlugin(present)
+    }
+  }
   /** Adds files as if the user had picked them; restriction failures are reported as `restriction-failed`. */
   addFiles(files: Iterable<File>): Promise<void> {
     const uppy = this.#require()
@@ -133,10 +176,10 @@ export class UppyController implements ReactiveController {
    * Starts uploading; resolves with what `all-complete` reports. A restore waiting to go on goes on
    * as the Dashboard's Upload button makes it; with nothing new to start, it waits for the run in progress.
    */
-  upload(): Promise<{ successful: FileInfo[]; failed: FailedUpload[] }> {
+  upload(): Promise<AllComplete> {
     const uppy = this.#require()
-    let waiter!: (detail: { successful: FileInfo[]; failed: FailedUpload[] }) => void
-    const done = new Promise<{ successful: FileInfo[]; failed: FailedUpload[] }>((resolve) => this.#waiters.push((waiter = resolve)))
+    let waiter!: (detail: AllComplete) => void
+    const done = new Promise<AllComplete>((resolve) => this.#waiters.push((waiter = resolve)))
     const begin = async (): Promise<unknown> => {
       if (restorePending(uppy)) return confirmRestore(uppy)
       // Uppy's upload() skips files already in a run and would report an empty run as finished.
@@ -176,6 +219,7 @@ export class UppyController implements ReactiveController {
     this.uppy = uppy
     this.#installTransport(config)
     this.#wire(uppy)
+    this.#applySources(uppy, config)
     this.#applied = config
     void this.#applyLocale(config.locale)
     if (config.restore) void this.#restore(uppy)
@@ -242,6 +286,8 @@ export class UppyController implements ReactiveController {
       if (!updated) this.#reinstall(prev, next)
     }
     if (next.restore && !prev.restore) void this.#restore(uppy)
+    if (changed(['sources'])) this.#applySources(uppy, next)
+    if (changed(['deleteOnRemove'])) uppy.getPlugin(DASHBOARD_ID)?.setOptions(dashboardOptionsOf(next))
     this.#applied = next
   }
 
@@ -281,7 +327,11 @@ export class UppyController implements ReactiveController {
     uppy.on('file-added', (file) => emit(host, 'file-added', { file: summary(file as AnyFile) }))
     // Once per batch: a state update per file would copy the whole file list each time.
     uppy.on('files-added', (files) => this.#declare(files as AnyFile[], this.#config()))
-    uppy.on('file-removed', (file) => emit(host, 'file-removed', { file: summary(file as AnyFile) }))
+    uppy.on('file-removed', (file) => {
+      emit(host, 'file-removed', { file: summary(file as AnyFile) })
+      this.#stored.removed(summary(file as AnyFile))
+    })
+    uppy.on('cancel-all', () => this.#stored.clearing())
     uppy.on('restriction-failed', (file, error) => {
       emit(host, 'restriction-failed', { file: file ? summary(file as AnyFile) : null, error: { code: 'restriction', message: error.message } })
     })
@@ -322,36 +372,9 @@ export class UppyController implements ReactiveController {
 
   /** Builds a file's FileInfo after upload; the server's answer about the stored object is the truth. */
   async #describe(file: AnyFile, answer: Partial<StoredInfo> & { parts?: number }, finishedAt: number): Promise<FileInfo | null> {
-    const config = this.#config()
-    const startedAt = this.#startedAt.get(file.id) ?? finishedAt
     try {
-      // Hoist's server describes a multipart upload in its complete answer; otherwise (one PUT, or a
-      // size other than the file's) the endpoint is asked, which also checks size and type.
-      const described = typeof answer.url === 'string' && answer.size === file.size
-      const read = () => fetchStored(config.endpoint ?? '', answer.key ?? '', file.size ?? 0, { headers: config.headers, withCredentials: config.withCredentials })
-      const [stored, dims] = await Promise.all([described ? (answer as StoredInfo) : read(), imageSize(file.data as Blob)])
-      // The bytes' own count when the transport reports it (hosted APIs dictate their part sizes).
-      const parts = answer.parts ?? ((file.size ?? 0) > config.multipartThreshold ? partCount(stored.size, partSizeFor(stored.size, config.chunkSize)) : 1)
-      const { declaredSize: _s, partSize: _p, name: _n, type: _t, ...meta } = file.meta
-      const info: FileInfo = {
-        id: file.id,
-        key: stored.key,
-        url: stored.url,
-        name: file.name ?? stored.name,
-        size: stored.size,
-        type: stored.type,
-        extension: extensionOf(file.name ?? ''),
-        width: stored.width ?? dims?.width ?? null,
-        height: stored.height ?? dims?.height ?? null,
-        etag: stored.etag,
-        multipart: parts > 1,
-        parts,
-        startedAt: new Date(startedAt).toISOString(),
-        finishedAt: new Date(finishedAt).toISOString(),
-        durationMs: finishedAt - startedAt,
-        meta,
-      }
-      if (stored.provider) info.provider = stored.provider
+      const info = await describeFile(file, answer, { ...this.#config(), startedAt: this.#startedAt.get(file.id) ?? finishedAt, finishedAt })
+      this.#stored.add(file.id, info.key)
       emit(this.#host, 'upload-complete', { file: info })
       return info
     } catch (err) {
@@ -373,8 +396,12 @@ export class UppyController implements ReactiveController {
       })),
     }
     for (const f of successful) this.#infos.delete(f.id)
+    if (this.#config().group && this.#stored.size > 0) {
+      const group = await this.#stored.group()
+      if (group) Object.assign(detail, { group })
+    }
     this.#announce(detail.failed.length ? `${this.#t('uploadFailed')}: ${detail.failed.map((f) => f.file.name).join(', ')}` : this.#t('uploadComplete'))
-    emit(this.#host, 'all-complete', detail)
+    emit(this.#host, 'all-complete', detail as AllComplete)
     for (const resolve of this.#waiters.splice(0)) resolve(detail)
   }
 
@@ -413,5 +440,7 @@ function dashboardOptionsOf(c: UploaderConfig) {
     proudlyDisplayPoweredByUppy: false,
     showRemoveButtonAfterComplete: true,
     hideProgressAfterFinish: false,
+    // The remove button says what it does.
+    locale: c.deleteOnRemove ? { strings: { removeFile: 'Remove and delete from storage' } } : undefined,
   }
 }

@@ -21,6 +21,7 @@ export function createHoistUploader(react: typeof React) {
       onUploadComplete: 'upload-complete' as Event<'upload-complete'>,
       onUploadError: 'upload-error' as Event<'upload-error'>,
       onAllComplete: 'all-complete' as Event<'all-complete'>,
+      onFileDeleted: 'file-deleted' as Event<'file-deleted'>,
     },
   })
 }

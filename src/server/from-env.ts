@@ -3,6 +3,8 @@ import { diskStorage } from './storage/disk.js'
 import { createS3Client, s3Storage } from './storage/s3.js'
 import type { Storage } from './storage/types.js'
 import type { Provider } from './providers/types.js'
+import type { FromUrlOptions } from './from-url/options.js'
+import { parseHostRule } from './from-url/hosts.js'
 import { cloudinaryStorage } from './providers/cloudinary.js'
 import { luwStorage } from './providers/luw.js'
 import { upscaylStorage } from './providers/upscayl.js'
@@ -119,4 +121,23 @@ export function storageFromEnv(dir: string, secret?: string, env: Env = process.
     return { storage: s3Storage({ bucket: s3.bucket, client: s3.client }), description: `S3 bucket "${s3.bucket}"${s3.endpoint ? ` at ${s3.endpoint}` : ''}` }
   }
   return { storage: diskStorage({ dir, secret }), description: `disk storage in ${dir}` }
+}
+
+/**
+ * The CLI's link-upload flags as the handler's `fromUrl`: `--from-url` turns it on; a list of hosts
+ * (`--from-url-allow-hosts`, else `HOIST_FROM_URL_ALLOW_HOSTS`) turns it on too and lets links reach
+ * those hosts; `--no-from-url` keeps it off whatever else is set.
+ */
+export function fromUrlFromFlags(on: boolean | undefined, allowHosts: string | undefined, env: Env = process.env): FromUrlOptions | false {
+  const raw = allowHosts ?? env.HOIST_FROM_URL_ALLOW_HOSTS ?? ''
+  const hosts = raw.split(',').map((h) => h.trim()).filter(Boolean)
+  for (const host of hosts) {
+    try {
+      parseHostRule(host, 'allowHosts')
+    } catch {
+      throw new SetupError(`--from-url-allow-hosts takes host or host:port entries separated by commas; "${host}" is not one.`)
+    }
+  }
+  if (on === false || (on !== true && hosts.length === 0)) return false
+  return hosts.length ? { allowHosts: hosts } : {}
 }

@@ -3,8 +3,25 @@ import { badRequest, errorResponse, HttpError, notFound } from './errors.js'
 import { resolveOptions, type UploadHandlerOptions } from './options.js'
 import * as routes from './routes.js'
 import * as planRoutes from './plan-routes.js'
+import * as urlRoutes from './url-routes.js'
+import * as fileRoutes from './file-routes.js'
+import * as groupRoutes from './group-routes.js'
 
-export type UploadHandler = (request: Request) => Promise<Response>
+/** The handler: a web-standard `(Request) => Promise<Response>`, with two calls for the app's own server. */
+export interface UploadHandler<User = unknown> {
+  (request: Request): Promise<Response>
+  /**
+   * Keeps uploads that `store: 'manual'` made temporary (typically when the form that carries their
+   * keys is submitted), so they are not removed after `temporaryTtl`. Every key must be the user's and
+   * stored, or nothing changes (an `HttpError`: `key_not_allowed`, `not_found`, `invalid_keys`).
+   */
+  store(keys: string[], user: User): Promise<{ stored: string[] }>
+  /**
+   * Deletes stored files of the user's, with the same checks first. With a hosted API, `keys` are its
+   * file ids (`FileInfo.key`), deleted where its API can (VIESUS); they carry no user, so check them first.
+   */
+  delete(keys: string[], user: User): Promise<{ deleted: string[] }>
+}
 
 function segments(path: string): string[] {
   try {
@@ -31,7 +48,7 @@ async function authorize<User>(authorizeFn: (r: Request) => User | Promise<User>
  * uses (POST /plan, POST /finish) and Uppy Companion's S3 routes for stock clients. It enforces the
  * upload policy, talks to `storage` and keeps no state between requests.
  */
-export function createUploadHandler<User = unknown>(options: UploadHandlerOptions<User>): UploadHandler {
+export function createUploadHandler<User = unknown>(options: UploadHandlerOptions<User>): UploadHandler<User> {
   const opts = resolveOptions(options)
 
   async function route(request: Request, url: URL, path: string): Promise<Response> {
@@ -49,6 +66,12 @@ export function createUploadHandler<User = unknown>(options: UploadHandlerOption
     if (m === 'POST' && path === '/plan') return planRoutes.plan(c)
     if (m === 'POST' && path === '/finish') return planRoutes.finish(c)
     if (m === 'GET' && path === '/object') return routes.objectInfo(c)
+    if (m === 'DELETE' && path === '/object') return fileRoutes.deleteObject(c)
+    if (m === 'POST' && path === '/store') return fileRoutes.store(c)
+    if (m === 'POST' && path === '/groups') return groupRoutes.createGroup(c)
+    if (m === 'GET' && seg[0] === 'groups' && seg.length === 2) return groupRoutes.readGroup(c, seg[1])
+    if (m === 'POST' && path === '/url' && opts.fromUrl) return urlRoutes.startFromUrl(c)
+    if (m === 'GET' && seg[0] === 'url' && seg.length === 2 && opts.fromUrl) return urlRoutes.linkStatus(c, seg[1])
     if (seg[0] === 's3' && seg[1] === 'multipart') {
       if (seg.length === 2 && m === 'POST') return routes.createMultipart(c)
       if (seg.length === 3 && m === 'GET') return routes.listParts(c, seg[2])
@@ -60,7 +83,7 @@ export function createUploadHandler<User = unknown>(options: UploadHandlerOption
     throw notFound('not_found', `No route ${m} ${path}.`)
   }
 
-  return async function handleUpload(request: Request): Promise<Response> {
+  async function handleUpload(request: Request): Promise<Response> {
     const url = new URL(request.url)
     if (!url.pathname.startsWith(`${opts.basePath}/`)) {
       return errorResponse(notFound('not_found', `Upload routes live under ${opts.basePath || '/'}.`))
@@ -76,4 +99,8 @@ export function createUploadHandler<User = unknown>(options: UploadHandlerOption
     }
     return withCors(response, origin)
   }
+  return Object.assign(handleUpload, {
+    store: (keys: string[], user: User) => fileRoutes.storeKeys(opts, opts.prefixFor(user), keys),
+    delete: (keys: string[], user: User) => (opts.provider ? fileRoutes.deleteHosted(opts, keys) : fileRoutes.deleteKeys(opts, opts.prefixFor(user), keys)),
+  })
 }

@@ -73,6 +73,12 @@ export function assertValidKey(key: unknown, field = 'key'): asserts key is stri
   }
 }
 
+/**
+ * Where the handler keeps its own small records (link-upload status, group manifests) in storage, so
+ * any instance can answer for them. No user may upload, read or delete under it.
+ */
+export const RECORDS_PREFIX = '.hoist/'
+
 /** The original file name kept in metadata (URI-encoded); the key's last segment when it is missing or malformed. */
 export function originalName(metadata: Record<string, string>, key: string): string {
   try {

@@ -6,3 +6,12 @@ export function positiveInteger(value: unknown, name: string, fallback: number):
   }
   return value
 }
+
+const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }
+
+/** Parses `90s`, `30m`, `24h`, `7d` into milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim())
+  if (!m) throw new TypeError(`"${text}" is not a duration; use a number and s, m, h or d, e.g. 24h`)
+  return Number(m[1]) * UNITS[m[2]]
+}

@@ -8,14 +8,36 @@ import {
 } from '@aws-sdk/client-s3'
 import { readdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { RECORDS_PREFIX } from './keys.js'
+import { type Storage, TEMPORARY_TAG } from './storage/types.js'
 
-const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }
+export interface SweptObject {
+  key: string
+  lastModified: Date
+  /** `temporary`: an upload nobody kept; `record`: a link upload's status, whose token has expired. */
+  kind: 'temporary' | 'record'
+}
 
-/** Parses `90s`, `30m`, `24h`, `7d` into milliseconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text.trim())
-  if (!m) throw new TypeError(`"${text}" is not a duration; use a number and s, m, h or d, e.g. 24h`)
-  return Number(m[1]) * UNITS[m[2]]
+/** Link-upload status records outlive their token (a day by default) by this much before they go. */
+const RECORD_AGE_MS = 2 * 86_400_000
+
+/**
+ * Removes the temporary uploads (`store: 'manual'`) not kept within `ttlMs`, and link-upload status
+ * records older than two days: what an S3 lifecycle rule on the tag does, for disk storage and
+ * stores without one. Kept files and everything else are left alone.
+ */
+export async function sweepTemporary(storage: Storage, ttlMs: number, { dryRun = false, now = Date.now() } = {}): Promise<SweptObject[]> {
+  const swept: SweptObject[] = []
+  for await (const o of storage.list('')) {
+    const age = now - o.lastModified.getTime()
+    let kind: SweptObject['kind'] | undefined
+    if (o.key.startsWith(RECORDS_PREFIX)) kind = o.key.startsWith(`${RECORDS_PREFIX}url/`) && age > RECORD_AGE_MS ? 'record' : undefined
+    else if (age >= ttlMs && (await storage.head(o.key))?.temporary) kind = 'temporary'
+    if (!kind) continue
+    if (!dryRun) await storage.delete(o.key)
+    swept.push({ key: o.key, lastModified: o.lastModified, kind })
+  }
+  return swept
 }
 
 export interface SweptUpload {
@@ -76,10 +98,18 @@ const LIFECYCLE_FIX = `aws s3api put-bucket-lifecycle-configuration --bucket BUC
   Rules: [{ ID: 'abort-incomplete-uploads', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }],
 })}'`
 
+/** Both rules: abort abandoned multipart uploads, and expire temporary uploads a day after they were made. */
+const LIFECYCLE_FIX_TEMPORARY = `aws s3api put-bucket-lifecycle-configuration --bucket BUCKET --lifecycle-configuration '${JSON.stringify({
+  Rules: [
+    { ID: 'abort-incomplete-uploads', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+    { ID: 'expire-temporary-uploads', Status: 'Enabled', Filter: { Tag: { ...TEMPORARY_TAG } }, Expiration: { Days: 1 } },
+  ],
+})}'`
+
 const missing = (err: unknown, ...names: string[]) => err instanceof S3ServiceException && (names.includes(err.name) || err.$metadata?.httpStatusCode === 404)
 
 /** Checks that a bucket lets browsers at `origin` upload (CORS with ETag exposed) and cleans up abandoned uploads. */
-export async function doctor(client: S3Client, bucket: string, origin: string): Promise<Check[]> {
+export async function doctor(client: S3Client, bucket: string, origin: string, { store = 'auto' }: { store?: 'auto' | 'manual' } = {}): Promise<Check[]> {
   const checks: Check[] = []
   let rules: { AllowedOrigins?: string[]; AllowedMethods?: string[]; AllowedHeaders?: string[]; ExposeHeaders?: string[] }[] = []
   try {
@@ -113,7 +143,7 @@ export async function doctor(client: S3Client, bucket: string, origin: string): 
         : { name: 'cors-headers', ok: false, message: 'CORS allows neither "*" nor Content-Type as a request header.', fix: 'Add "AllowedHeaders": ["*"] to the CORS rule.' },
     )
   }
-  let lifecycle: { Status?: string; AbortIncompleteMultipartUpload?: { DaysAfterInitiation?: number } }[] = []
+  let lifecycle: LifecycleRule[] = []
   try {
     lifecycle = (await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? []
   } catch (err) {
@@ -125,5 +155,28 @@ export async function doctor(client: S3Client, bucket: string, origin: string): 
       ? { name: 'lifecycle', ok: true, message: `Incomplete multipart uploads are aborted after ${abortRule.AbortIncompleteMultipartUpload!.DaysAfterInitiation} day(s).` }
       : { name: 'lifecycle', ok: false, message: 'No lifecycle rule aborts incomplete multipart uploads; abandoned uploads keep costing storage.', fix: LIFECYCLE_FIX },
   )
+  if (store === 'manual') {
+    const tagRule = lifecycle.find((r) => r.Status === 'Enabled' && r.Expiration?.Days !== undefined && expiresTemporary(r))
+    checks.push(
+      tagRule
+        ? { name: 'lifecycle-temporary', ok: true, message: `Temporary uploads (tag ${TEMPORARY_TAG.Key}=${TEMPORARY_TAG.Value}) expire after ${tagRule.Expiration!.Days} day(s).` }
+        : { name: 'lifecycle-temporary', ok: false, message: `No lifecycle rule expires objects tagged ${TEMPORARY_TAG.Key}=${TEMPORARY_TAG.Value}: with store: 'manual', uploads nobody keeps stay forever (or until \`hoist-uploader sweep --temporary\` runs).`, fix: LIFECYCLE_FIX_TEMPORARY },
+    )
+  }
   return checks
+}
+
+interface LifecycleRule {
+  Status?: string
+  AbortIncompleteMultipartUpload?: { DaysAfterInitiation?: number }
+  Expiration?: { Days?: number }
+  Filter?: { Tag?: { Key?: string; Value?: string }; And?: { Tags?: { Key?: string; Value?: string }[]; Prefix?: string } }
+}
+
+/** A rule whose filter is the temporary tag (alone, or with nothing else that narrows it). */
+function expiresTemporary(r: LifecycleRule): boolean {
+  const isTag = (t?: { Key?: string; Value?: string }) => t?.Key === TEMPORARY_TAG.Key && t?.Value === TEMPORARY_TAG.Value
+  if (isTag(r.Filter?.Tag)) return true
+  const and = r.Filter?.And
+  return !!and && (and.Tags ?? []).length === 1 && isTag(and.Tags![0]) && !and.Prefix
 }

@@ -7,7 +7,9 @@ import { hostedOnly } from './providers/hosted-only.js'
 import { resolveSecret } from './tokens.js'
 import { rateLimiter, type RateLimitOptions } from './rate-limit.js'
 import { defaultPrefix } from './user.js'
-import { positiveInteger } from './numbers.js'
+import { parseDuration, positiveInteger } from './numbers.js'
+import type { FromUrlOptions } from './from-url/options.js'
+import { resolveFromUrl, type ResolvedFromUrl } from './from-url/options.js'
 
 export interface UploadHandlerOptions<User = unknown> {
   /** Your bucket (`s3Storage`), disk (`diskStorage`) or a hosted upload API (`viesusStorage`, `upscaylStorage`, `luwStorage`, `uploadcareStorage`, `cloudinaryStorage`). */
@@ -53,6 +55,22 @@ export interface UploadHandlerOptions<User = unknown> {
    * (default 2,000 a minute per user, in this process's memory); `false` turns it off.
    */
   rateLimit?: RateLimitOptions<User> | false
+  /**
+   * Lets users upload from a link: `POST {base}/url` fetches it on the server, through an SSRF guard
+   * that is always on. Off by default; `true` or an object turns it on.
+   */
+  fromUrl?: FromUrlOptions | boolean
+  /**
+   * `'auto'` (default): an upload is kept once it finishes. `'manual'`: it is temporary until the app's
+   * server calls `handler.store(keys, user)`, and removed after `temporaryTtl`.
+   */
+  store?: 'auto' | 'manual'
+  /** How long a temporary upload lives, in seconds or as `24h`, `7d` (default 24 h). */
+  temporaryTtl?: number | string
+  /** Exposes `POST {base}/store { keys }`, so a page (or a server without access to the handler) can keep its user's files (default off). */
+  storeRoute?: boolean
+  /** Who besides its owner may read a group (default: nobody). */
+  canReadGroup?: (user: User, group: { id: string; owner: string }) => boolean | Promise<boolean>
 }
 
 export interface ResolvedOptions<User> {
@@ -74,6 +92,12 @@ export interface ResolvedOptions<User> {
   onError: (error: unknown) => void
   /** Counts a call against the client's rate limit: `cost` tokens (default 1; a batch's other files cost one each). */
   limit: ((request: Request, user: User, cost?: number) => void) | undefined
+  fromUrl: ResolvedFromUrl | undefined
+  store: 'auto' | 'manual'
+  /** Seconds. */
+  temporaryTtl: number
+  storeRoute: boolean
+  canReadGroup: (user: User, group: { id: string; owner: string }) => boolean | Promise<boolean>
 }
 
 function originMatcher(allowed: UploadHandlerOptions['allowedOrigins']): (origin: string) => boolean {
@@ -130,5 +154,22 @@ export function resolveOptions<User>(o: UploadHandlerOptions<User>): ResolvedOpt
     originAllowed: originMatcher(o.allowedOrigins),
     onError: o.onError ?? ((err) => console.error('hoist-uploader:', err)),
     limit: rateLimiter(o.rateLimit),
+    fromUrl: resolveFromUrl(o.fromUrl),
+    store: storeMode(o.store),
+    temporaryTtl: ttlSeconds(o.temporaryTtl),
+    storeRoute: o.storeRoute === true,
+    canReadGroup: o.canReadGroup ?? (() => false),
   }
+}
+
+function storeMode(store: unknown): 'auto' | 'manual' {
+  if (store === undefined) return 'auto'
+  if (store !== 'auto' && store !== 'manual') throw new TypeError(`createUploadHandler: store must be 'auto' or 'manual', got ${JSON.stringify(store)}`)
+  return store
+}
+
+function ttlSeconds(ttl: unknown): number {
+  if (ttl === undefined) return 86_400
+  if (typeof ttl === 'string') return Math.ceil(parseDuration(ttl) / 1000)
+  return positiveInteger(ttl, 'temporaryTtl', 86_400)
 }

@@ -27,7 +27,7 @@ function sizeOf(raw: unknown): number {
 }
 
 /** The app's metadata, decoded: what a hosted API stores beside the file. */
-function userMetadata(stored: Record<string, string>): Record<string, string> {
+export function userMetadata(stored: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(stored)) if (k !== 'original-name') out[k] = decodeURIComponent(v)
   return out
@@ -97,6 +97,11 @@ async function finishHosted<User>(c: Call<User>, t: ProviderToken, body: Partial
   const parts = body.parts === undefined ? undefined : readParts({ parts: body.parts })
   const record = await provider.finish(t.state, { parts, response: body.response }, { size: t.size, type: t.type, name: t.name })
   await enforceHosted(c, provider, t, record)
+  return hostedInfo(provider, record)
+}
+
+/** A hosted API's record as the element's file description. */
+export function hostedInfo(provider: Provider, record: ProviderRecord): StoredInfo {
   const info: StoredInfo = {
     key: record.id,
     url: record.url,
@@ -110,10 +115,13 @@ async function finishHosted<User>(c: Call<User>, t: ProviderToken, body: Partial
   return info
 }
 
-/** The provider's record against the declared size and the policy; a file that breaks it is deleted where the API can. */
-async function enforceHosted<User>(c: Call<User>, provider: Provider, t: ProviderToken, record: ProviderRecord): Promise<void> {
+/**
+ * The provider's record against the declared size (none for a link) and the policy; a file that
+ * breaks it is deleted where the API can.
+ */
+export async function enforceHosted<User>(c: Call<User>, provider: Provider, t: { state: object; size?: number }, record: ProviderRecord): Promise<void> {
   try {
-    if (record.size !== t.size) throw badRequest('size_mismatch', `${provider.title} stored ${record.size} bytes but ${t.size} were declared.`)
+    if (t.size !== undefined && record.size !== t.size) throw badRequest('size_mismatch', `${provider.title} stored ${record.size} bytes but ${t.size} were declared.`)
     assertSizeAllowed(record.size, c.opts.maxFileSize)
     assertTypeAllowed(c.opts.allowedTypes, record.type, record.name)
   } catch (refusal) {

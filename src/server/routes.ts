@@ -1,5 +1,5 @@
 import { badRequest, forbidden, HttpError, json } from './errors.js'
-import { assertValidKey, originalName, safeName } from './keys.js'
+import { assertValidKey, originalName, RECORDS_PREFIX, safeName } from './keys.js'
 import type { ResolvedOptions } from './options.js'
 import {
   assertPartNumber,
@@ -11,9 +11,11 @@ import {
   validType,
   wellFormed,
 } from './policy.js'
+import { checkStored, type ContentInfo } from './sniff-rules.js'
 import type { NewObject, StorageContext, StoredObject } from './storage/types.js'
 import { signToken, verifyToken } from './tokens.js'
 import { MAX_PART_SIZE } from '../shared/parts.js'
+import type { StoredInfo } from '../shared/plan.js'
 
 /** Everything a route needs about one request. */
 export interface Call<User> {
@@ -85,12 +87,14 @@ export function newObject<User>(c: Call<User>, filename: unknown, type: unknown,
   if (declared.size !== undefined) assertSizeAllowed(declared.size, c.opts.maxFileSize)
   const key = c.opts.key({ filename, safeName: safeName(filename), type: mime, user: c.user, prefix: c.prefix })
   assertOwnKey(c, key)
-  return { object: { key, type: mime, metadata: storedMetadata(filename, meta) }, declared }
+  const object: NewObject = { key, type: mime, metadata: storedMetadata(filename, meta) }
+  if (c.opts.store === 'manual') object.temporary = true
+  return { object, declared }
 }
 
-export function assertOwnKey<User>(c: Call<User>, key: unknown): asserts key is string {
+export function assertOwnKey<User>(c: Pick<Call<User>, 'prefix'>, key: unknown): asserts key is string {
   assertValidKey(key)
-  if (!key.startsWith(c.prefix)) throw forbidden('key_not_allowed', 'That key is outside the area this user may write to.')
+  if (!key.startsWith(c.prefix) || key.startsWith(RECORDS_PREFIX)) throw forbidden('key_not_allowed', 'That key is outside the area this user may write to.')
 }
 
 function keyParam<User>(c: Call<User>): string {
@@ -117,29 +121,44 @@ async function readUrl<User>(c: Call<User>, key: string): Promise<string> {
   return c.opts.publicUrl ? c.opts.publicUrl(key) : c.opts.storage.readUrl(key, c.opts.readExpiresIn, c.ctx)
 }
 
-/** The stored object, or why it breaks policy; reads only. */
-async function inspect<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
-  const object = await c.opts.storage.head(key)
+/** A stored object with what its content check found: the type its bytes show, and an image's size. */
+export type CheckedObject = StoredObject & { content?: ContentInfo }
+
+/** The stored object, or why it breaks policy (its size, its declared type, then its content); reads only. */
+async function inspect<User>(c: Call<User>, key: string, declaredSize: number | undefined): Promise<{ object: CheckedObject; refusal?: HttpError }> {
+  const object: CheckedObject | null = await c.opts.storage.head(key)
   if (!object) throw new HttpError(404, 'not_found', 'No file is stored under that key.')
-  let refusal: HttpError | undefined
+  const name = originalName(object.metadata, key)
   try {
     assertSizeAllowed(object.size, c.opts.maxFileSize)
     if (declaredSize !== undefined && object.size !== declaredSize) {
       throw badRequest('size_mismatch', `The stored file is ${object.size} bytes but ${declaredSize} were declared.`)
     }
-    assertTypeAllowed(c.opts.allowedTypes, object.type, originalName(object.metadata, key))
+    assertTypeAllowed(c.opts.allowedTypes, object.type, name)
   } catch (err) {
-    refusal = err as HttpError
+    return { object, refusal: err as HttpError }
   }
-  return { object, refusal }
+  // Outside the try: a storage that fails to read is a server error, not a reason to delete the file.
+  const checked = await checkStored((length) => c.opts.storage.read(key, { start: 0, length }), object.size, object.type, name, c.opts.allowedTypes)
+  if ('refusal' in checked) return { object, refusal: checked.refusal }
+  object.content = checked
+  return { object }
 }
 
-/** At the end of an upload (a POST): deletes a stored object that breaks policy, then refuses it. */
-export async function enforce<User>(c: Call<User>, key: string, declaredSize: number | undefined) {
+/**
+ * At the end of an upload (a POST): deletes a stored object that breaks policy, then refuses it.
+ * The object it answers carries its content check for {@link describe}.
+ */
+export async function enforce<User>(c: Call<User>, key: string, declaredSize: number | undefined): Promise<CheckedObject> {
   const { object, refusal } = await inspect(c, key, declaredSize)
   if (refusal) {
     await c.opts.storage.delete(key)
     throw refusal
+  }
+  if (c.opts.store === 'manual' && !object.temporary) {
+    // Stores that drop a multipart upload's tags on complete (Ceph RGW) get it now.
+    await c.opts.storage.setTemporary(key, true)
+    object.temporary = true
   }
   return object
 }
@@ -264,19 +283,34 @@ export async function abort<User>(c: Call<User>, uploadId: string): Promise<Resp
 export async function objectInfo<User>(c: Call<User>): Promise<Response> {
   const key = keyParam(c)
   const declared = c.url.searchParams.get('declaredSize')
-  const { object, refusal } = await inspect(c, key, declared === null ? undefined : readDeclared({ declaredSize: declared }, false).size)
-  if (refusal) throw refusal
-  return json(await describe(c, key, object))
+  return json(await describeStored(c, key, declared === null ? undefined : readDeclared({ declaredSize: declared }, false).size))
 }
 
-export async function describe<User>(c: Call<User>, key: string, object: StoredObject) {
-  return {
+/** What a stored file is, after the policy and content checks; a read: a file that breaks them is refused, never deleted. */
+export async function describeStored<User>(c: Call<User>, key: string, declaredSize?: number) {
+  const { object, refusal } = await inspect(c, key, declaredSize)
+  if (refusal) throw refusal
+  return describe(c, key, object)
+}
+
+/**
+ * The file's description. Its `type` is the one its bytes show and images get their `width` and
+ * `height`, when `content` (by default what {@link enforce} found) says so; otherwise the stored type.
+ */
+export async function describe<User>(c: Call<User>, key: string, object: CheckedObject, content = object.content) {
+  const info: StoredInfo & { lastModified: string } = {
     key,
     url: await readUrl(c, key),
     size: object.size,
-    type: object.type,
+    type: content?.type ?? object.type,
     etag: object.etag,
     name: originalName(object.metadata, key),
     lastModified: object.lastModified.toISOString(),
+    stored: !object.temporary,
   }
+  if (content?.width !== undefined && content.height !== undefined) {
+    info.width = content.width
+    info.height = content.height
+  }
+  return info
 }

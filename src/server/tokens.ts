@@ -5,7 +5,7 @@ import { forbidden } from './errors.js'
  * What a token is for. Each purpose signs with its own key, derived from the secret, so a token of
  * one kind never verifies as another even when the handler and the storage share a secret.
  */
-export type TokenPurpose = 'upload' | 'finish' | 'part' | 'put' | 'form' | 'read'
+export type TokenPurpose = 'upload' | 'finish' | 'part' | 'put' | 'form' | 'read' | 'url'
 
 /** Longest token accepted; real ones are a few hundred characters. */
 const MAX_TOKEN_LENGTH = 8192

@@ -95,5 +95,7 @@ export interface StoredInfo {
   /** Pixel size, where the storage reports it (hosted APIs do for images). */
   width?: number
   height?: number
+  /** False while the file is temporary (the server's `store: 'manual'`) and not yet kept by the app. */
+  stored?: boolean
   provider?: ProviderInfo
 }

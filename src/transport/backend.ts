@@ -49,6 +49,15 @@ function endpointError(status: number, error: { code?: string; message?: string 
   return new TransportError(code, message, { status, retryable: retryableStatus(status) && code !== 'provider_auth_failed', retryAfter })
 }
 
+/** What GET /url/:token answers: bytes so far, and the stored file or why it failed once it ended. */
+export interface LinkStatus {
+  status: 'waiting' | 'progress' | 'success' | 'error'
+  done: number
+  total?: number | null
+  file?: StoredInfo
+  error?: { code: string; message: string }
+}
+
 interface CallOptions {
   query?: Record<string, string>
   body?: unknown
@@ -142,6 +151,29 @@ export class Backend {
       if (err instanceof TransportError && err.status === 404) return false
       throw err
     }
+  }
+
+  /**
+   * Asks the server to fetch a link into storage (POST /url); answers the token its status is read with.
+   * Not retried: a lost answer may have started a fetch, and a second one would store the file twice.
+   */
+  startLink(url: string, filename: string | undefined, meta: Record<string, unknown>, signal?: AbortSignal): Promise<{ token: string }> {
+    return this.#attempt('POST', '/url', { body: { url, ...(filename ? { filename } : {}), meta }, signal })
+  }
+
+  /** Where a link upload stands (GET /url/:token). */
+  linkStatus(token: string, signal?: AbortSignal): Promise<LinkStatus> {
+    return this.#call('GET', `/url/${encodeURIComponent(token)}`, { signal })
+  }
+
+  /** Deletes a stored file (DELETE /object). */
+  deleteObject(key: string): Promise<unknown> {
+    return this.#call('DELETE', '/object', { query: { key } })
+  }
+
+  /** Groups stored files under one id (POST /groups). */
+  group(keys: string[], signal?: AbortSignal): Promise<{ id: string; count: number }> {
+    return this.#call('POST', '/groups', { body: { keys }, signal })
   }
 
   #call<T>(method: string, path: string, options: CallOptions): Promise<T> {

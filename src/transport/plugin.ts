@@ -3,6 +3,7 @@ import { filterFilesToEmitUploadStarted, filterFilesToUpload } from '@uppy/core/
 import { Backend, type HeadersOption } from './backend.js'
 import { isAbort } from './errors.js'
 import { FileUpload, type MultipartState } from './file-upload.js'
+import { LinkUpload } from './link-upload.js'
 import { Limiter } from './limiter.js'
 import { MIN_PART_SIZE, partSizeFor } from '../shared/parts.js'
 import { choosePartSize } from './part-size.js'
@@ -51,7 +52,7 @@ type Opts = DefinePluginOpts<HoistTransportOptions, keyof typeof defaultOptions>
 const SMALL_WINDOW = 100
 
 interface Entry {
-  upload: FileUpload
+  upload: FileUpload | LinkUpload
   /** Which window admits it. */
   multipart: boolean
   /** Ends the uploader's wait for this file. */
@@ -159,6 +160,7 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
       const resume = (file as { s3Multipart?: MultipartState }).s3Multipart
       const upload =
         previous?.upload ??
+        this.#linkUpload(file) ??
         new FileUpload(file.data as Blob | undefined, {
           backend: this.#backend,
           limiter: this.#limiter,
@@ -180,6 +182,25 @@ export class HoistTransport<M extends Meta, B extends Body> extends BasePlugin<O
       if (file.data) upload.setData(file.data as Blob)
       this.#entries.set(file.id, { upload, multipart: partSize !== undefined || resume !== undefined, settle: resolve })
       if (!file.isPaused) this.#start(file.id)
+    })
+  }
+
+  /** A file added from a link (`meta.hoistLink`): the server fetches it, the page watches. */
+  #linkUpload(file: AnyFile): LinkUpload | undefined {
+    // The size is the server's to find out: nothing is declared.
+    const { hoistLink, hoistLinkName, name: _name, type: _type, declaredSize: _size, partSize: _part, ...metadata } = file.meta as Meta & { hoistLink?: unknown; hoistLinkName?: unknown }
+    if (typeof hoistLink !== 'string') return undefined
+    return new LinkUpload({
+      backend: this.#backend,
+      url: hoistLink,
+      filename: typeof hoistLinkName === 'string' ? hoistLinkName : undefined,
+      metadata,
+      onProgress: (bytesUploaded, bytesTotal) => {
+        const known = this.uppy.getFile(file.id)
+        // The size is known once the server reads the link's headers.
+        if (known && bytesTotal !== null && known.size !== bytesTotal) this.uppy.setFileState(file.id, { size: bytesTotal })
+        this.#progress(file.id, bytesUploaded, bytesTotal ?? bytesUploaded)
+      },
     })
   }
 

@@ -338,7 +338,7 @@ describe('Cloudinary fake: refusals', () => {
     assert.deepEqual(r.body, errorBody(`Overwrite parameter is not allowed when using unsigned upload. Only ${UNSIGNED_ALLOWED.join(',')} upload parameters are allowed.`))
   })
 
-  it('no file → 400; a URL as file → 400', async () => {
+  it('no file → 400; a link the fake was not told of → 400; a data URI → 400', async () => {
     const r = await up(signedForm({ public_id: 'x' }))
     assert.equal(r.status, 400)
     assert.deepEqual(r.body, errorBody('Missing required parameter - file'))
@@ -346,7 +346,10 @@ describe('Cloudinary fake: refusals', () => {
     form.append('file', 'https://www.example.com/sample.jpg')
     const u = await up(form)
     assert.equal(u.status, 400)
-    assert.equal(typeof u.body.error.message, 'string')
+    assert.deepEqual(u.body, errorBody('Resource not found - https://www.example.com/sample.jpg'))
+    const data = signedForm({ public_id: 'x' })
+    data.append('file', 'data:image/png;base64,AAAA')
+    assert.equal((await up(data)).status, 400)
   })
 
   it('non-chunked file over maxFileSize → 400', async () => {
@@ -438,5 +441,55 @@ describe('Cloudinary fake: refusals', () => {
       assert.equal(noId.status, 400)
       assert.deepEqual(noId.body, errorBody('Missing required parameter - public_id'))
     })
+  })
+})
+
+describe('Cloudinary fake: a remote URL as file', () => {
+  let fake: CloudinaryFake
+  before(async () => {
+    fake = await startCloudinaryFake({ ...options, maxFileSize: 1024 })
+    fake.remote.set('https://files.example/cat.png', { bytes: PNG, type: 'image/png' })
+    fake.remote.set('https://down.example/cat.png', 'unreachable')
+    fake.remote.set('https://files.example/big.bin', { bytes: Buffer.alloc(2048, 1), type: 'application/octet-stream' })
+  })
+  after(() => fake.close())
+  const linkForm = (url: string, params: Params = { public_id: 'linked' }, secret?: string) => {
+    const form = signedForm(params, undefined, secret)
+    form.append('file', url)
+    return form
+  }
+
+  it('uploads what the link holds, signed (file is not signed), and answers the documented response', async () => {
+    const r = await post(fake, '/v1_1/demo/auto/upload', linkForm('https://files.example/cat.png'))
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    assert.equal(r.body.public_id, 'linked')
+    assert.equal(r.body.bytes, PNG.length)
+    assert.equal(r.body.format, 'png')
+    assert.deepEqual([r.body.width, r.body.height], [3, 2])
+    assert.equal(r.body.original_filename, 'cat')
+    assert.ok(fake.stored.get('linked')!.bytes.equals(PNG))
+  })
+
+  it('unsigned with an unsigned preset takes a link too', async () => {
+    const form = plainForm({ upload_preset: 'unsigned_1' })
+    form.append('file', 'https://files.example/cat.png')
+    const r = await post(fake, '/v1_1/demo/image/upload', form)
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    assert.match(r.body.public_id, /^ugc\//)
+  })
+
+  it('refuses an unreachable link, one over maxFileSize, a link sent in chunks, and a wrong signature', async () => {
+    const down = await post(fake, '/v1_1/demo/image/upload', linkForm('https://down.example/cat.png'))
+    assert.equal(down.status, 400)
+    assert.match(down.body.error.message, /^Error in loading https:\/\/down\.example\/cat\.png/)
+    const big = await post(fake, '/v1_1/demo/raw/upload', linkForm('https://files.example/big.bin'))
+    assert.equal(big.status, 400)
+    assert.match(big.body.error.message, /File size too large\. Got 2048\. Maximum is 1024\./)
+    const chunk = await post(fake, '/v1_1/demo/image/upload', linkForm('https://files.example/cat.png'), { 'content-range': 'bytes 0-9/10', 'x-unique-upload-id': 'u1' })
+    assert.equal(chunk.status, 400)
+    const forged = await post(fake, '/v1_1/demo/image/upload', linkForm('https://files.example/cat.png', { public_id: 'x' }, 'not-the-secret'))
+    assert.equal(forged.status, 401)
+    assert.match(forged.body.error.message, /^Invalid Signature/)
+    assert.equal(fake.stored.has('x'), false)
   })
 })

@@ -28,13 +28,14 @@
 //   GET  /v1_1/<cloud>/resources/<rt>/upload/<id>      Admin API details, Basic auth, no CORS
 //   GET|HEAD /<cloud>/<resource_type>/upload[/v<version>]/<public_id>[.<format>]   the CDN, CORS
 // `fake.stored` holds each asset under its public_id once its upload is complete.
+// A remote HTTP(S) URL as `file` is never fetched: `fake.remote` says what each link holds.
 //
 // Where the docs are silent the fake does what a well-run S3-backed API would do; each such place
 // says so below ("Docs silent").
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import { Busboy } from '@fastify/busboy'
-import { Failures, Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
+import { Failures, Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type Remote, type StoredFile } from './common.js'
 
 export interface CloudinaryPreset {
   /** Unsigned presets may be used by unsigned (browser) uploads; signed ones only by signed uploads. */
@@ -85,6 +86,8 @@ export interface CloudinaryFake extends Fake {
   readonly assets: ReadonlyMap<string, Record<string, unknown>>
   /** Chunked uploads not yet complete, by X-Unique-Upload-Id. */
   readonly chunkedUploads: ReadonlyMap<string, CloudinaryChunkedUpload>
+  /** What each link holds, for an upload whose `file` is a URL (a link not listed answers as a 404 would). */
+  readonly remote: Map<string, Remote>
 }
 
 const MiB = 1024 * 1024
@@ -258,6 +261,8 @@ interface Params {
   /** Every non-file parameter, query string first, then the body (the body wins). */
   params: Record<string, string>
   file?: { bytes: Buffer; filename: string; type: string }
+  /** The link given as `file`, to look up in `fake.remote`. */
+  remoteUrl?: string
 }
 
 function parseMultipart(contentType: string, body: Buffer): Promise<{ fields: [string, string][]; files: { field: string; filename: string; type: string; bytes: Buffer }[] }> {
@@ -337,9 +342,13 @@ async function readParams(fr: FakeRequest, limit: number): Promise<Params> {
   }
   for (const [name, values] of Object.entries(arrays)) params[name] = values.join(',')
   if (params.file !== undefined) {
-    // The real API also takes a remote URL, a data URI or a storage URL as `file`. This fake takes
-    // bytes only and refuses the others rather than pretend to fetch them.
-    fail(400, "This fake accepts only file bytes (a multipart part named 'file'), not a URL, data URI or path")
+    if (file) fail(400, 'Only one file can be uploaded per request')
+    // The real API also takes a data URI, an FTP or a storage URL as `file`. This fake takes bytes
+    // and HTTP(S) links (looked up, never fetched) and refuses the others rather than pretend.
+    if (!/^https?:\/\/[^/]/i.test(params.file)) fail(400, "This fake accepts file bytes (a multipart part named 'file') or an http(s) URL, not a data URI or path")
+    const remoteUrl = params.file
+    delete params.file
+    return { params, remoteUrl }
   }
   return { params, file }
 }
@@ -357,6 +366,7 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
   const stored = new Map<string, StoredFile>()
   const assets = new Map<string, Record<string, unknown>>()
   const chunked = new Map<string, CloudinaryChunkedUpload>()
+  const remote = new Map<string, Remote>()
   // A queued path matches the request's path exactly, or as its tail when it starts with '/'.
   const failures = new Failures((key, path) => path === key || (key.startsWith('/') && path.endsWith(key)))
   let base = ''
@@ -561,8 +571,19 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
   const upload = async (fr: FakeRequest, resourceType: string): Promise<FakeResponse> => {
     const rangeHeader = header(fr.headers, 'content-range')
     const isChunk = rangeHeader !== undefined
-    const { params, file } = await readParams(fr, (isChunk ? MAX_CHUNK_SIZE : 2 * maxFileSize) + FIELDS_ROOM)
+    const { params, file, remoteUrl } = await readParams(fr, (isChunk ? MAX_CHUNK_SIZE : 2 * maxFileSize) + FIELDS_ROOM)
     const { mode, preset } = authenticateUpload(params, fr.headers)
+    if (remoteUrl !== undefined) {
+      if (isChunk) fail(400, 'A remote URL cannot be uploaded in chunks (Content-Range)')
+      // Docs silent on a link that fails: the wordings the service is seen to give.
+      const found = remote.get(remoteUrl)
+      if (found === undefined) fail(400, `Resource not found - ${remoteUrl}`)
+      if (found === 'unreachable') fail(400, `Error in loading ${remoteUrl} - connection refused`)
+      const { bytes, type } = found as Exclude<Remote, 'unreachable'>
+      if (bytes.length > maxFileSize) fail(400, `File size too large. Got ${bytes.length}. Maximum is ${maxFileSize}.`)
+      const name = decodeURIComponent(new URL(remoteUrl).pathname.split('/').pop() ?? '') || 'file'
+      return { status: 200, body: finish(resourceType, params, mode, preset, bytes, name, type) }
+    }
     if (!file) fail(400, 'Missing required parameter - file')
     const f = file!
     if (!isChunk) {
@@ -750,5 +771,6 @@ export async function startCloudinaryFake(options: CloudinaryFakeOptions): Promi
     },
     assets,
     chunkedUploads: chunked,
+    remote,
   }
 }

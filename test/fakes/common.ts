@@ -24,6 +24,16 @@ export interface StoredFile {
   meta: Record<string, string>
 }
 
+/**
+ * A file on the web as a fake provider would fetch it from a link. Fakes never connect anywhere: the
+ * test says what each link holds (`fake.remote.set(url, …)`), or that it cannot be reached.
+ */
+export interface RemoteFile {
+  bytes: Buffer
+  type: string
+}
+export type Remote = RemoteFile | 'unreachable'
+
 export interface Fake {
   /** Base URL, e.g. `http://127.0.0.1:41234`, for the adapter's API URL option. */
   url: string

@@ -515,3 +515,120 @@ describe('uploadcare fake', () => {
     assert.ok(open.requests.some((r) => r.path === '/base/' && r.method === 'POST'))
   })
 })
+
+describe('uploadcare fake: links and groups', () => {
+  let fake: UploadcareFake
+  let tinyFake: UploadcareFake
+  const image = png(4, 3)
+  before(async () => {
+    fake = await startUploadcareFake({ publicKey: SIGNED_PUB, secretKey: SECRET })
+    tinyFake = await startUploadcareFake({ publicKey: OPEN_PUB, maxFileSize: 50 })
+    for (const f of [fake, tinyFake]) {
+      f.remote.set('https://files.example/cat.png', { bytes: image, type: 'image/png' })
+      f.remote.set('https://down.example/cat.png', 'unreachable')
+    }
+  })
+  after(async () => {
+    await Promise.all([fake.close(), tinyFake.close()])
+  })
+  const fromUrl = (f: UploadcareFake, fields: Record<string, string>) => post(f, '/from_url/', formOf(fields))
+  const status = async (f: UploadcareFake, token: string | null) => {
+    const res = await fetch(`${f.url}/from_url/status/${token === null ? '' : `?${new URLSearchParams({ token })}`}`)
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+  const tokenOf = (r: { status: number; body: unknown }) => {
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    const b = r.body as { type: string; token: string }
+    assert.equal(b.type, 'token')
+    return b.token
+  }
+
+  it('fetches a link step by step: waiting, progress with done/total, success with the file info', async () => {
+    const token = tokenOf(await fromUrl(fake, { pub_key: SIGNED_PUB, source_url: 'https://files.example/cat.png', store: '1', 'metadata[ticket]': 't-1', ...signed() }))
+    assert.deepEqual((await status(fake, token)).body, { status: 'waiting' })
+    assert.deepEqual((await status(fake, token)).body, { status: 'progress', done: Math.floor(image.length / 2), total: image.length })
+    const done = (await status(fake, token)).body
+    assert.equal(done.status, 'success')
+    assert.equal(done.size, image.length)
+    assert.equal(done.original_filename, 'cat.png')
+    assert.equal(done.is_stored, true)
+    assert.deepEqual(done.metadata, { ticket: 't-1' })
+    assert.deepEqual((done.image_info as { width: number }).width, 4)
+    assert.ok(fake.stored.get(String(done.uuid))!.bytes.equals(image))
+    // The end is final: the same answer again.
+    assert.deepEqual((await status(fake, token)).body, done)
+  })
+
+  it('an unreachable link ends in error, a file over the project cap too; an unknown token is "unknown"', async () => {
+    const down = tokenOf(await fromUrl(fake, { pub_key: SIGNED_PUB, source_url: 'https://down.example/cat.png', ...signed() }))
+    assert.deepEqual((await status(fake, down)).body, { status: 'waiting' })
+    assert.deepEqual((await status(fake, down)).body, { status: 'error', error: 'HTTP network error: connection refused.' })
+    const big = tokenOf(await fromUrl(tinyFake, { pub_key: OPEN_PUB, source_url: 'https://files.example/cat.png' }))
+    await status(tinyFake, big)
+    assert.equal((await status(tinyFake, big)).body.status, 'progress')
+    assert.deepEqual((await status(tinyFake, big)).body, { status: 'error', error: `Downloaded file is too big: ${image.length} > 50.` })
+    assert.deepEqual((await status(fake, randomUUID())).body, { status: 'unknown' })
+    await assertError(status(fake, null), 'TokenRequiredError', 400, 'token is required.')
+  })
+
+  it('/from_url/ refuses a missing pub_key or source_url, a bad signature, a bad URL, a private host, a bad store', async () => {
+    const url = 'https://files.example/cat.png'
+    await assertError(fromUrl(fake, { source_url: url, ...signed() }), 'ProjectPublicKeyRequiredError', 403, 'pub_key is required.')
+    await assertError(fromUrl(fake, { pub_key: 'nope', source_url: url, ...signed() }), 'ProjectPublicKeyInvalidError', 403, 'pub_key is invalid.')
+    await assertError(fromUrl(fake, { pub_key: SIGNED_PUB, ...signed() }), 'SourceURLRequiredError', 400, 'source_url is required.')
+    await assertError(fromUrl(fake, { pub_key: SIGNED_PUB, source_url: url }), 'SignatureRequiredError', 400, '`signature` is required.')
+    await assertError(fromUrl(fake, { pub_key: SIGNED_PUB, source_url: url, signature: sign('wrong', inHalfAnHour()), expire: String(inHalfAnHour()) }), 'SignatureInvalidError', 403, 'Invalid signature.')
+    await assertError(fromUrl(fake, { pub_key: SIGNED_PUB, source_url: 'files.example/cat.png', ...signed() }), 'URLSchemeRequiredError', 400, 'No URL scheme supplied.')
+    await assertError(fromUrl(fake, { pub_key: SIGNED_PUB, source_url: 'ftp://files.example/cat.png', ...signed() }), 'URLSchemeInvalidError', 400, 'Invalid URL scheme.')
+    await assertError(fromUrl(fake, { pub_key: SIGNED_PUB, source_url: 'http://[bad', ...signed() }), 'URLParsingFailedError', 400, 'Failed to parse URL.')
+    await assertError(fromUrl(fake, { pub_key: SIGNED_PUB, source_url: 'http://127.0.0.1/cat.png', ...signed() }), 'URLHostPrivateIPForbiddenError', 400, 'Only public IPs are allowed.')
+    await assertError(fromUrl(fake, { pub_key: SIGNED_PUB, source_url: url, store: 'yes', ...signed() }), 'UploadViewsError', 400, 'Upload request processing failed.')
+    await assertError(fromUrl(fake, { pub_key: SIGNED_PUB, source_url: url, check_URL_duplicates: 'true', ...signed() }), 'UploadViewsError', 400, 'Upload request processing failed.')
+  })
+
+  it('check_URL_duplicates answers the earlier file for a link fetched and saved before', async () => {
+    const first = tokenOf(await fromUrl(fake, { pub_key: SIGNED_PUB, source_url: 'https://files.example/cat.png', check_URL_duplicates: '1', ...signed() }))
+    let done: Record<string, unknown> = {}
+    for (let i = 0; i < 3; i++) done = (await status(fake, first)).body
+    assert.equal(done.status, 'success')
+    const again = await fromUrl(fake, { pub_key: SIGNED_PUB, source_url: 'https://files.example/cat.png', check_URL_duplicates: '1', ...signed() })
+    assert.equal((again.body as { type: string }).type, 'file_info')
+    assert.equal((again.body as { uuid: string }).uuid, done.uuid)
+    // Without the check, a new fetch.
+    tokenOf(await fromUrl(fake, { pub_key: SIGNED_PUB, source_url: 'https://files.example/cat.png', ...signed() }))
+  })
+
+  it('/group/ makes a uuid~N group of known files; /group/info/ answers it', async () => {
+    const a = await post(fake, '/base/', formOf({ UPLOADCARE_PUB_KEY: SIGNED_PUB, ...signed() }, smallText))
+    const b = await post(fake, '/base/', formOf({ UPLOADCARE_PUB_KEY: SIGNED_PUB, ...signed() }, { ...smallText, field: 'file' }))
+    const ua = (a.body as Record<string, string>)['notes.txt']!
+    const ub = (b.body as Record<string, string>).file!
+    const made = await post(fake, '/group/', formOf({ pub_key: SIGNED_PUB, 'files[0]': ua, 'files[1]': `${ub}/-/resize/x800/`, ...signed() }))
+    assert.equal(made.status, 200, made.text)
+    const g = made.body as { id: string; files_count: number; files: { uuid: string }[]; datetime_stored: null }
+    assert.match(g.id, /^[0-9a-f-]{36}~2$/)
+    assert.equal(g.files_count, 2)
+    assert.deepEqual(g.files.map((f) => f.uuid), [ua, ub])
+    const got = await fetch(`${fake.url}/group/info/?${new URLSearchParams({ pub_key: SIGNED_PUB, group_id: g.id })}`)
+    assert.deepEqual(await got.json(), made.body)
+  })
+
+  it('/group/ refuses no files, an unknown uuid, a malformed entry, a bad key or signature; /group/info/ an unknown id', async () => {
+    const known = (await post(fake, '/base/', formOf({ UPLOADCARE_PUB_KEY: SIGNED_PUB, ...signed() }, smallText))).body as Record<string, string>
+    const uuid = known['notes.txt']!
+    const group = (fields: Record<string, string>) => post(fake, '/group/', formOf(fields))
+    await assertError(group({ pub_key: SIGNED_PUB, ...signed() }), 'GroupFilesInvalidError', 400, 'No files[N] parameters found.')
+    await assertError(group({ pub_key: SIGNED_PUB, 'files[0]': uuid, 'files[1]': randomUUID(), ...signed() }), 'GroupFilesNotFoundError', 400, 'Some files not found.')
+    await assertError(group({ pub_key: SIGNED_PUB, 'files[0]': 'not-a-file', ...signed() }), 'GroupFileURLParsingFailedError', 400, 'This is not valid file url: not-a-file.')
+    await assertError(group({ 'files[0]': uuid, ...signed() }), 'ProjectPublicKeyRequiredError', 403, 'pub_key is required.')
+    await assertError(group({ pub_key: SIGNED_PUB, 'files[0]': uuid }), 'SignatureRequiredError', 400, '`signature` is required.')
+    const groupInfo = async (query: Record<string, string>) => {
+      const res = await fetch(`${fake.url}/group/info/?${new URLSearchParams(query)}`)
+      return { status: res.status, body: await res.json() }
+    }
+    await assertError(groupInfo({ pub_key: SIGNED_PUB, group_id: `${randomUUID()}~1` }), 'GroupNotFoundError', 404, 'group_id is invalid.')
+    await assertError(groupInfo({ pub_key: SIGNED_PUB }), 'GroupIdRequiredError', 400, 'group_id is required.')
+    await assertError(groupInfo({ group_id: `${randomUUID()}~1` }), 'ProjectPublicKeyRequiredError', 403, 'pub_key is required.')
+    assert.equal(fake.groups.size, 1)
+  })
+})

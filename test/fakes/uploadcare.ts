@@ -9,12 +9,16 @@
 //     errors for a missing/invalid/expired `expire` and a wrong `signature`
 //   - Upload API errors: https://uploadcare.com/docs/api/upload/errors/ ("a JSON object with an error
 //     code, an HTTP status code and an error message")
+//   - /from_url/ + /from_url/status/ and /group/ + /group/info/ from the same reference. A link is never
+//     fetched: `fake.remote` says what each link holds. The status walks waiting → progress → success
+//     (or error), one step per status call.
 // Where the docs are silent the fake does what a well-run S3-backed API does, and says so where it does.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import {
   Answer,
   Failures,
   answer,
+  type Remote,
   startFake,
   type Fake,
   type FakeRequest,
@@ -80,6 +84,10 @@ export interface UploadcareFake extends Fake {
   failNext(path: string, status: number, body: unknown): void
   /** What /info/ would answer for a finished file (stored or temporary), by uuid. */
   fileInfo(uuid: string): UploadcareFileInfo | undefined
+  /** What each link holds, for /from_url/ (a link not listed answers as a 404 would). */
+  remote: Map<string, Remote>
+  /** Groups made, by id (`uuid~N`), with their files' uuids in order. */
+  groups: Map<string, { id: string; created: string; uuids: string[] }>
 }
 
 // ---- documented limits ------------------------------------------------------------------------------
@@ -145,6 +153,21 @@ const ERRORS = {
   MultipartSizeInvalidError: [400, 'size should be integer.'],
   MultipartUploadSizeTooSmallError: [400, 'File size mismatch. Not all parts uploaded?'],
   RequestParamRequiredError: [400, '%s is required.'],
+  SourceURLRequiredError: [400, 'source_url is required.'],
+  TokenRequiredError: [400, 'token is required.'],
+  DownloadFileHTTPClientError: [500, 'HTTP client error: %s.'],
+  DownloadFileHTTPNetworkError: [500, 'HTTP network error: %s.'],
+  DownloadFileSizeLimitExceededError: [500, 'Downloaded file is too big: %s > %s.'],
+  GroupFileURLParsingFailedError: [400, 'This is not valid file url: %s.'],
+  GroupFilesInvalidError: [400, 'No files[N] parameters found.'],
+  GroupFilesNotFoundError: [400, 'Some files not found.'],
+  GroupIdRequiredError: [400, 'group_id is required.'],
+  GroupNotFoundError: [404, 'group_id is invalid.'],
+  URLHostPrivateIPForbiddenError: [400, 'Only public IPs are allowed.'],
+  URLHostRequiredError: [400, 'No URL host supplied.'],
+  URLParsingFailedError: [400, 'Failed to parse URL.'],
+  URLSchemeInvalidError: [400, 'Invalid URL scheme.'],
+  URLSchemeRequiredError: [400, 'No URL scheme supplied.'],
   UUIDInvalidError: [400, 'uuid is invalid.'],
   UploadViewsError: [400, 'Upload request processing failed.'],
 } as const satisfies Record<string, readonly [number, string]>
@@ -244,6 +267,18 @@ interface FinishedFile {
   isStored: boolean
 }
 
+interface LinkTask {
+  url: string
+  filename: string | undefined
+  meta: Record<string, string>
+  isStored: boolean
+  save: boolean
+  /** Status calls so far: each moves the fetch one step on. */
+  step: number
+  /** The final answer, once the fetch has ended. */
+  answer?: Record<string, unknown>
+}
+
 interface MultipartSession {
   uuid: string
   filename: string
@@ -266,6 +301,10 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
   const stored = new Map<string, StoredFile>()
   const files = new Map<string, FinishedFile>()
   const sessions = new Map<string, MultipartSession>()
+  const tasks = new Map<string, LinkTask>()
+  /** source_url → uuid, for check_URL_duplicates. */
+  const history = new Map<string, string>()
+  const groups = new Map<string, { id: string; created: string; uuids: string[] }>()
   // A queued path matches exactly, or as a prefix when it ends with '*'.
   const failures = new Failures((key, path) => key === path || (key.endsWith('*') && path.startsWith(key.slice(0, -1))))
   let base = ''
@@ -308,8 +347,8 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
     if (!sameSecret(signature, expected)) fail('SignatureInvalidError')
   }
 
-  const parseStore = (fields: Record<string, string>): boolean => {
-    const value = fields.UPLOADCARE_STORE ?? '0' // documented default "0"
+  const parseStore = (fields: Record<string, string>, name = 'UPLOADCARE_STORE'): boolean => {
+    const value = fields[name] ?? '0' // documented default "0"
     if (value === '0') return false
     if (value === '1') return true
     if (value === 'auto') return autostore
@@ -514,6 +553,111 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
     return { status: 200, body: file.bytes, headers: { 'content-type': file.mime, etag: `"${md5(file.bytes)}"`, 'cache-control': 'public, max-age=31536000' } }
   }
 
+  // ---- POST /from_url/ ----
+  const fromUrl = async (fr: FakeRequest): Promise<FakeResponse> => {
+    onlyMethod(fr, 'POST')
+    const form = await readForm(fr, 1024, SMALL_FORM_MAX)
+    const f = form.fields
+    checkPublicKey(f.pub_key, 'pub_key')
+    checkSignature(f)
+    const source = f.source_url
+    if (!source) fail('SourceURLRequiredError')
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(source)) fail('URLSchemeRequiredError')
+    let url: URL
+    try {
+      url = new URL(source)
+    } catch {
+      return fail('URLParsingFailedError')
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail('URLSchemeInvalidError')
+    if (!url.hostname) fail('URLHostRequiredError')
+    // "The URL should point to a resource publicly available": the fake refuses the plain spellings
+    // of loopback and private hosts (it never resolves names).
+    if (/^(localhost|127\.|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.|\[::1?\]|0\.)/i.test(url.hostname)) fail('URLHostPrivateIPForbiddenError')
+    const isStored = parseStore(f, 'store')
+    for (const name of ['check_URL_duplicates', 'save_URL_duplicates']) {
+      // Enum "0" | "1"; no dedicated code for another value (as for UPLOADCARE_STORE).
+      if (f[name] !== undefined && f[name] !== '0' && f[name] !== '1') fail('UploadViewsError')
+    }
+    const meta = parseMetadata(form.list)
+    const check = f.check_URL_duplicates === '1'
+    const save = (f.save_URL_duplicates ?? f.check_URL_duplicates) === '1'
+    const earlier = check ? files.get(history.get(source) ?? '') : undefined
+    if (earlier) return { status: 200, body: { type: 'file_info', ...infoOf(earlier) } }
+    const token = randomUUID()
+    tasks.set(token, { url: source, filename: f.filename, meta, isStored, save, step: 0 })
+    return { status: 200, body: { type: 'token', token } }
+  }
+
+  // ---- GET /from_url/status/ ----
+  const fromUrlStatus = (fr: FakeRequest): FakeResponse => {
+    onlyMethod(fr, 'GET', 'HEAD')
+    const token = fr.query.get('token')
+    if (!token) fail('TokenRequiredError')
+    const task = tasks.get(token)
+    // Uploadcare answers a token it does not know with the status "unknown" (its clients' FromUrlStatus).
+    if (!task) return { status: 200, body: { status: 'unknown' } }
+    if (task.answer) return { status: 200, body: task.answer }
+    const remote = fake.remote.get(task.url)
+    const step = task.step++
+    if (step === 0) return { status: 200, body: { status: 'waiting' } }
+    const end = (body: Record<string, unknown>) => {
+      task.answer = body
+      return { status: 200, body }
+    }
+    const failWith = (code: UploadcareErrorCode, ...args: (string | number)[]) => end({ status: 'error', error: uploadcareErrorBody(code, ...args).error.content })
+    if (remote === undefined) return failWith('DownloadFileHTTPClientError', '404 Not Found')
+    if (remote === 'unreachable') return failWith('DownloadFileHTTPNetworkError', 'connection refused')
+    const total = remote.bytes.length
+    if (step === 1) return { status: 200, body: { status: 'progress', done: Math.floor(total / 2), total } }
+    if (total > maxFileSize) return failWith('DownloadFileSizeLimitExceededError', total, maxFileSize)
+    const name = task.filename || decodeURIComponent(new URL(task.url).pathname.split('/').pop() || '') || 'file'
+    const file = finish(randomUUID(), remote.bytes, name, remote.type, task.meta, task.isStored)
+    if (task.save) history.set(task.url, file.uuid)
+    return end({ status: 'success', ...infoOf(file) })
+  }
+
+  // ---- groups ----
+  const groupBody = (g: { id: string; created: string; uuids: string[] }) => ({
+    id: g.id,
+    datetime_created: g.created,
+    datetime_stored: null,
+    files_count: g.uuids.length,
+    files: g.uuids.map((u) => (files.get(u) ? infoOf(files.get(u)!) : null)),
+  })
+
+  const groupCreate = async (fr: FakeRequest): Promise<FakeResponse> => {
+    onlyMethod(fr, 'POST')
+    const form = await readForm(fr, 1024, SMALL_FORM_MAX)
+    checkPublicKey(form.fields.pub_key, 'pub_key')
+    checkSignature(form.fields)
+    const entries = form.list
+      .map(([name, value]) => [/^files\[(\d{1,4})\]$/.exec(name)?.[1], value] as const)
+      .filter((e): e is readonly [string, string] => e[0] !== undefined)
+      .sort((a, b) => Number(a[0]) - Number(b[0]))
+    if (entries.length === 0) fail('GroupFilesInvalidError')
+    const uuids = entries.map(([, value]) => {
+      // "Each element can be a file UUID or a CDN URL (with or without the applied image processing operations)."
+      const m = /^(?:https?:\/\/[^/]+\/(?:cdn\/)?)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/(?:-\/.*)?)?$/i.exec(value)
+      if (!m) fail('GroupFileURLParsingFailedError', value)
+      return m![1]!.toLowerCase()
+    })
+    if (uuids.some((u) => !files.has(u))) fail('GroupFilesNotFoundError')
+    const group = { id: `${randomUUID()}~${uuids.length}`, created: new Date().toISOString().replace('Z', '000Z'), uuids }
+    groups.set(group.id, group)
+    return { status: 200, body: groupBody(group) }
+  }
+
+  const groupInfo = (fr: FakeRequest): FakeResponse => {
+    onlyMethod(fr, 'GET', 'HEAD')
+    checkPublicKey(fr.query.get('pub_key'), 'pub_key')
+    const id = fr.query.get('group_id')
+    if (!id) fail('GroupIdRequiredError')
+    const group = groups.get(id)
+    if (!group) fail('GroupNotFoundError')
+    return { status: 200, body: groupBody(group) }
+  }
+
   const route = async (fr: FakeRequest): Promise<FakeResponse> => {
     try {
       return await dispatch(fr)
@@ -539,6 +683,14 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
         return multipartComplete(fr)
       case '/info/':
         return info(fr)
+      case '/from_url/':
+        return fromUrl(fr)
+      case '/from_url/status/':
+        return fromUrlStatus(fr)
+      case '/group/':
+        return groupCreate(fr)
+      case '/group/info/':
+        return groupInfo(fr)
     }
     if (fr.path.startsWith('/s3/')) return partPut(fr)
     if (fr.path.startsWith('/cdn/')) return cdn(fr)
@@ -548,10 +700,12 @@ export async function startUploadcareFake(options: UploadcareFakeOptions): Promi
   }
 
   // The Upload API is called from browsers, and so are the part URLs and the CDN: CORS everywhere.
-  const fake = await startFake(route, () => true, stored)
+  const started = await startFake(route, () => true, stored)
+  const fake = { ...started, remote: new Map<string, Remote>() }
   base = fake.url
   return {
     ...fake,
+    groups,
     failNext(path: string, status: number, body: unknown) {
       failures.add(path, { status, body })
     },

@@ -326,8 +326,39 @@ describe('VIESUS Cloud fake', () => {
     assertError(await gql('mutation { updateFileRetention(days: 0) { uploadRetentionDays } }'), 200, 'BAD_USER_INPUT', /between 1 and 365/)
   })
 
-  it('answers createUploadFromUrl with an error saying the fake does not support it', async () => {
-    assertError(await gql('mutation { createUploadFromUrl(input: { url: "https://example.com/a.jpg" }) { id } }'), 200, 'NOT_SUPPORTED_BY_FAKE', /not supported by the VIESUS fake/)
+  it('createUploadFromUrl answers the record of the file the link holds, never fetching it', async () => {
+    const bytes = png(5, 4)
+    fake.remote.set('https://files.example/photo.png', { bytes, type: 'image/png' })
+    const r = await gql('mutation { createUploadFromUrl(input: { url: "https://files.example/photo.png" }) { id status filesize mimetype originalFilename width height url } }')
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    const u = r.body.data!.createUploadFromUrl
+    assert.deepEqual({ ...u, id: undefined, url: undefined }, { id: undefined, url: undefined, status: 'COMPLETED', filesize: bytes.length, mimetype: 'image/png', originalFilename: 'photo.png', width: 5, height: 4 })
+    assert.ok(fake.stored.get(u.id)!.bytes.equals(bytes))
+    const served = await fetch(u.url)
+    assert.ok(Buffer.from(await served.arrayBuffer()).equals(bytes))
+    // deleteUploads removes it; the same id again deletes nothing.
+    const del = await gql(`mutation { deleteUploads(ids: [${JSON.stringify(u.id)}]) { deletedUploadIds } }`)
+    assert.deepEqual(del.body, { data: { deleteUploads: { deletedUploadIds: [u.id] } } })
+    assert.equal(fake.stored.has(u.id), false)
+    const again = await gql(`mutation { deleteUploads(ids: [${JSON.stringify(u.id)}]) { deletedUploadIds } }`)
+    assert.deepEqual(again.body, { data: { deleteUploads: { deletedUploadIds: [] } } })
+  })
+
+  it('createUploadFromUrl refuses an unreachable or unknown link, a missing or non-http url, a malformed document and a bad key', async () => {
+    fake.remote.set('https://down.example/a.png', 'unreachable')
+    const from = (input: string) => gql(`mutation { createUploadFromUrl(input: ${input}) { id } }`)
+    assertError(await from('{ url: "https://down.example/a.png" }'), 200, 'BAD_USER_INPUT', /could not be reached/)
+    assertError(await from('{ url: "https://files.example/missing.png" }'), 200, 'BAD_USER_INPUT', /404/)
+    assertError(await from('{ url: "ftp://files.example/a.png" }'), 200, 'BAD_USER_INPUT', /http or https/)
+    assertError(await from('{ url: 42 }'), 200, 'BAD_USER_INPUT', /String cannot represent/)
+    assertError(await from('{ }'), 200, 'BAD_USER_INPUT', /url.*was not provided/)
+    assertError(await gql('mutation { createUploadFromUrl { id } }'), 400, 'GRAPHQL_VALIDATION_FAILED', /argument "input"/)
+    assertError(await gql('mutation { createUploadFromUrl(input: { url: "https://files.example/a.png" ) { id } }'), 400, 'GRAPHQL_VALIDATION_FAILED', /Syntax Error/)
+    const noKey = await gql('mutation { createUploadFromUrl(input: { url: "https://files.example/photo.png" }) { id } }', undefined, null)
+    assert.equal(noKey.status, 401)
+    assert.equal(noKey.body.errors![0].extensions.code, 'UNAUTHENTICATED')
+    const wrongKey = await gql('mutation { deleteUploads(ids: ["x"]) { deletedUploadIds } }', undefined, 'wrong-key')
+    assert.equal(wrongKey.status, 401)
   })
 
   it('failNext makes the next /graphql request answer the given response', async () => {

@@ -4,6 +4,9 @@
 //                                                                 response fields, deleteUploads, updateFileRetention)
 //   https://docs.viesus.com/reference/cloud-api/authentication   (`x-api-key` header on every request to /graphql)
 //
+// createUploadFromUrl never fetches: `fake.remote` says what each link holds (docs silent on how a
+// failed fetch is reported: the fake answers a field error, BAD_USER_INPUT, naming the cause).
+//
 // One API route, `POST /graphql`, server-to-server (no CORS). Storage (`PUT /storage/<uploadId>?token=…`)
 // and the files' URLs (`GET /files/<id>/<filename>`) play a correctly configured bucket (CORS on).
 //
@@ -12,7 +15,7 @@
 // Where the docs are silent the fake behaves as an Apollo-Server-backed API over S3 would; each such
 // choice is marked "docs silent" below.
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { Failures, Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type StoredFile } from './common.js'
+import { Failures, Answer, startFake, type Fake, type FakeRequest, type FakeResponse, type Remote, type StoredFile } from './common.js'
 
 export interface ViesusFakeOptions {
   /** The key every /graphql request must carry in `x-api-key`. */
@@ -32,6 +35,8 @@ export interface ViesusFake extends Fake {
   signedUploads: Map<string, SignedUpload>
   /** Current default retention for new uploads, as set by updateFileRetention (default 30 days). */
   retentionDays(): number
+  /** What each link holds, for createUploadFromUrl (a link not listed answers as a 404 would). */
+  remote: Map<string, Remote>
 }
 
 export interface SignedUpload {
@@ -1031,6 +1036,7 @@ export async function startViesusFake(options: ViesusFakeOptions): Promise<Viesu
   const stored = new Map<string, StoredFile>()
   const signedUploads = new Map<string, SignedUpload>()
   const records = new Map<string, UploadRecord>()
+  const remote = new Map<string, Remote>()
   // A queued path matches exactly; '/storage' matches any storage PUT.
   const failures = new Failures((key, path) => key === path || (key === '/storage' && path.startsWith('/storage/')))
   let retention = 30
@@ -1128,8 +1134,48 @@ export async function startViesusFake(options: ViesusFakeOptions): Promise<Viesu
       return { ...record }
     },
 
-    createUploadFromUrl() {
-      throw new FieldError('createUploadFromUrl is not supported by the VIESUS fake (it cannot fetch remote URLs).', 'NOT_SUPPORTED_BY_FAKE')
+    createUploadFromUrl(args) {
+      const { url } = args.input as { url: string }
+      let parsed: URL | undefined
+      try {
+        parsed = new URL(url)
+      } catch {
+        // not a URL
+      }
+      if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) badInput(`url must be an http or https URL, got ${JSON.stringify(url)}.`)
+      const file = remote.get(url)
+      if (file === undefined) badInput(`Could not fetch ${url}: the server answered 404 Not Found.`)
+      if (file === 'unreachable') badInput(`Could not fetch ${url}: the host could not be reached.`)
+      const { bytes, type } = file as Exclude<Remote, 'unreachable'>
+      if (bytes.length === 0) badInput(`Could not fetch ${url}: the file is empty.`)
+      if (bytes.length > maxFilesize) badInput(`File is too large: ${bytes.length} bytes exceeds the maximum of ${maxFilesize} bytes.`)
+      const started = now()
+      const recordId = randomUUID()
+      const originalFilename = decodeURIComponent(parsed!.pathname.split('/').pop() ?? '') || 'file'
+      // "Detected MIME type": the bytes' signature where they carry one, else what the link served.
+      const mimetype = sniff(bytes) ?? type.split(';')[0]!.trim().toLowerCase()
+      const extension = EXTENSIONS[mimetype] ?? /\.([A-Za-z0-9]{1,10})$/.exec(originalFilename)?.[1]?.toLowerCase() ?? 'bin'
+      const storageName = `${recordId}.${extension}`
+      const { width, height } = imageSize(bytes)
+      const finished = Math.max(now(), started)
+      const record: UploadRecord = {
+        id: recordId,
+        status: 'COMPLETED',
+        filesize: bytes.length,
+        mimetype,
+        extension,
+        originalFilename,
+        filename: storageName,
+        width,
+        height,
+        url: `${base}/files/${recordId}/${storageName}`,
+        startedAt: new Date(started).toISOString(),
+        finishedAt: new Date(finished).toISOString(),
+        duration: finished - started,
+      }
+      records.set(recordId, record)
+      stored.set(recordId, { bytes, type: mimetype, name: originalFilename, meta: { sourceUrl: url, filename: storageName, extension, retentionDays: String(retention) } })
+      return { ...record }
     },
 
     deleteUploads(args) {
@@ -1371,6 +1417,7 @@ export async function startViesusFake(options: ViesusFakeOptions): Promise<Viesu
   return {
     ...fake,
     signedUploads,
+    remote,
     retentionDays: () => retention,
     failNext(path: string, status: number, body: unknown) {
       failures.add(path, { status, body })

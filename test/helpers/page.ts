@@ -34,7 +34,7 @@ export async function record(page: Page): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as { __events: { type: string; detail: unknown }[] }
     w.__events = []
-    const names = ['file-added', 'file-removed', 'restriction-failed', 'upload-start', 'upload-progress', 'upload-complete', 'upload-error', 'all-complete']
+    const names = ['file-added', 'file-removed', 'restriction-failed', 'upload-start', 'upload-progress', 'upload-complete', 'upload-error', 'all-complete', 'file-deleted']
     const el = document.querySelector('hoist-uploader')!
     for (const n of names) el.addEventListener(n, (e) => w.__events.push({ type: n, detail: (e as CustomEvent).detail }))
   })

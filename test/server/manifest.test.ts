@@ -27,7 +27,7 @@ describe('custom-elements.json', () => {
       assert.ok(element, 'the manifest declares <hoist-uploader>')
       assert.deepEqual(
         element.events.map((e: { name: string }) => e.name),
-        ['file-added', 'file-removed', 'restriction-failed', 'upload-start', 'upload-progress', 'upload-complete', 'upload-error', 'all-complete'],
+        ['file-added', 'file-removed', 'restriction-failed', 'upload-start', 'upload-progress', 'upload-complete', 'upload-error', 'all-complete', 'file-deleted'],
       )
     } finally {
       rmSync(out, { recursive: true, force: true })

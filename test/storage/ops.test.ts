@@ -3,7 +3,8 @@ import { CreateMultipartUploadCommand, PutBucketCorsCommand, PutBucketLifecycleC
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { after, describe, it } from 'node:test'
-import { doctor, parseDuration, sweepDisk, sweepS3 } from '../../src/server/ops.js'
+import { doctor, sweepDisk, sweepS3 } from '../../src/server/ops.js'
+import { parseDuration } from '../../src/server/numbers.js'
 import { call, diskHandler } from '../helpers/server.js'
 import { emptyBucket, makeBucket, openUploads } from '../helpers/s3.js'
 

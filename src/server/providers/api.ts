@@ -43,8 +43,8 @@ export class ProviderApi {
     return out.length > 300 ? `${out.slice(0, 297)}...` : out
   }
 
-  /** A clear error for what the provider answered. */
-  refusal(status: number, body: unknown): HttpError {
+  /** A clear error for what the provider answered; `action` names what was refused. */
+  refusal(status: number, body: unknown, action = 'the upload'): HttpError {
     const said = providerMessage(body)
     const detail = said ? `: ${this.redact(said)}` : ''
     const t = this.#title
@@ -55,11 +55,14 @@ export class ProviderApi {
     if (status === 402) return new HttpError(402, 'provider_payment_required', `${t} needs payment before it takes more uploads (HTTP 402)${detail}.`)
     if (status === 429 || status === 420) return new HttpError(429, 'provider_rate_limited', `${t} is rate limiting uploads (HTTP ${status}); try again shortly${detail}.`, { 'retry-after': '5' })
     if (status >= 500) return new HttpError(502, 'provider_error', `${t} failed to handle the upload (HTTP ${status})${detail}.`)
-    return new HttpError(400, 'provider_rejected', `${t} refused the upload (HTTP ${status})${detail}.`)
+    return new HttpError(400, 'provider_rejected', `${t} refused ${action} (HTTP ${status})${detail}.`)
   }
 
-  /** Sends one request and answers its JSON body (or text, when it is not JSON). */
-  async call(url: string, init: RequestInit): Promise<unknown> {
+  /**
+   * Sends one request and answers its JSON body (or text, when it is not JSON). `refuse` may turn a
+   * refusal the API documents into a more specific error; the rest get `refusal`'s codes.
+   */
+  async call(url: string, init: RequestInit, refuse?: (status: number, body: unknown) => HttpError | undefined): Promise<unknown> {
     let response: Response
     try {
       response = await this.#fetch(url, { ...init, signal: init.signal ?? AbortSignal.timeout(30_000) })
@@ -73,7 +76,7 @@ export class ProviderApi {
     } catch {
       // not JSON: keep the text
     }
-    if (!response.ok) throw this.refusal(response.status, body)
+    if (!response.ok) throw refuse?.(response.status, body) ?? this.refusal(response.status, body)
     return body
   }
 

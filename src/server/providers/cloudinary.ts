@@ -2,11 +2,13 @@
 // /image_upload_api_reference, /authentication_signatures): the server signs the upload parameters,
 // the browser POSTs the file (in chunks with Content-Range and X-Unique-Upload-Id above `chunkSize`),
 // and the server verifies the answer's signature before it reports the file. Without an API secret,
-// uploads are unsigned and go through an unsigned upload preset.
+// uploads are unsigned and go through an unsigned upload preset. Links: an upload whose `file` is the
+// URL, answered when Cloudinary has fetched it (the seed documents no destroy: no deleteIds).
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { badRequest, HttpError } from '../errors.js'
 import { type Fetch, formOf, ProviderApi, requireString, trimSlash } from './api.js'
-import type { Provider, ProviderFile } from './types.js'
+import { nameFromUrl, settled, settledStatus } from './link.js'
+import type { Provider, ProviderRecord } from './types.js'
 import { MIN_PART_SIZE } from '../../shared/parts.js'
 
 export interface CloudinaryStorageOptions {
@@ -52,7 +54,15 @@ interface State {
   publicId: string
 }
 
+/** Types for the formats Cloudinary names in its answer (it reports a format, not a MIME type). */
+const FORMAT_TYPES: Record<string, string> = {
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', avif: 'image/avif', svg: 'image/svg+xml',
+  bmp: 'image/bmp', tif: 'image/tiff', tiff: 'image/tiff', heic: 'image/heic', pdf: 'application/pdf',
+  mp4: 'video/mp4', webm: 'video/webm', mov: 'video/quicktime',
+}
+
 interface UploadAnswer {
+  format?: unknown
   public_id?: unknown
   version?: unknown
   signature?: unknown
@@ -83,7 +93,7 @@ export function cloudinaryStorage(options: CloudinaryStorageOptions): Provider<S
   const now = () => String(Math.floor(Date.now() / 1000))
 
   /** The form fields every request of one upload sends (each chunk sends them all again). */
-  function fields(file: ProviderFile, publicId: string): Record<string, string> {
+  function fields(file: { metadata: Record<string, string> }, publicId: string): Record<string, string> {
     const params: Record<string, string> = { public_id: publicId }
     if (folder) params.folder = folder
     if (uploadPreset) params.upload_preset = uploadPreset
@@ -151,6 +161,22 @@ export function cloudinaryStorage(options: CloudinaryStorageOptions): Provider<S
       }
       if (typeof stored.width === 'number' && typeof stored.height === 'number') Object.assign(record, { width: stored.width, height: stored.height })
       return record
+    },
+    async fromUrl(link) {
+      // "A remote FTP, HTTP or HTTPS URL of an existing file" as `file` (never signed); "Uploading is
+      // performed synchronously": the answer comes to this server from Cloudinary, so it is the record.
+      const r = (await api.call(endpoint(resourceType, 'upload'), { method: 'POST', body: formOf({ ...fields(link, randomUUID()), file: link.url }) }, (status, body) => api.refusal(status, body, 'the link'))) as UploadAnswer
+      if (!r || typeof r.public_id !== 'string' || typeof r.bytes !== 'number') throw api.unexpected("the fetched file's public_id and size")
+      const format = typeof r.format === 'string' ? r.format.toLowerCase() : ''
+      const kind = typeof r.resource_type === 'string' ? r.resource_type : ''
+      const type = FORMAT_TYPES[format] ?? (format && (kind === 'image' || kind === 'video') ? `${kind}/${format}` : 'application/octet-stream')
+      const named = typeof r.original_filename === 'string' && r.original_filename ? `${r.original_filename}${format ? `.${format}` : ''}` : nameFromUrl(link.url)
+      const record: ProviderRecord = { id: r.public_id, url: typeof r.secure_url === 'string' ? r.secure_url : '', size: r.bytes, type, name: link.filename ?? named, raw: r }
+      if (typeof r.width === 'number' && typeof r.height === 'number') Object.assign(record, { width: r.width, height: r.height })
+      return settled(record)
+    },
+    async urlStatus(state) {
+      return settledStatus(state, 'Cloudinary')
     },
     async delete(record) {
       if (!signedMode) return // an unsigned upload cannot be destroyed without the secret

@@ -14,8 +14,19 @@ export function hostedOnly(provider: Provider): Storage {
       `This server uploads to ${provider.title}, which takes files through POST /plan and POST /finish (the transport <hoist-uploader> uses by default); the S3 routes that stock @uppy/aws-s3 speaks work with s3 and disk storage only.`,
     )
   }
+  const refuseLifecycle = (): never => {
+    throw new HttpError(
+      400,
+      'not_supported',
+      `This server uploads to ${provider.title}; content checks and keeping temporary files work with s3 and disk storage only.`,
+    )
+  }
   return {
     name: provider.name,
+    read: refuseLifecycle,
+    write: refuseLifecycle,
+    list: refuseLifecycle,
+    setTemporary: refuseLifecycle,
     presignPost: refuse,
     presignPut: refuse,
     createMultipart: refuse,

@@ -48,6 +48,46 @@ export interface Provider<State extends object = object> {
   finish(state: State, result: Omit<FinishRequest, 'token'>, file: { size: number; type: string; name: string }): Promise<ProviderRecord>
   /** Removes a finished file that breaks policy, where the API can. */
   delete?(record: ProviderRecord, state: State): Promise<void>
+  /**
+   * Starts a fetch of a link on the provider's side. `state` is signed into a token by the handler,
+   * so it must hold no secret. Throws an `HttpError` when the provider refuses the link at once.
+   */
+  fromUrl?(link: LinkFile): Promise<{ state: object }>
+  /**
+   * Where that fetch stands; `record` once it succeeded. A fetch the provider reports failed answers
+   * `error`; a provider that cannot be asked throws an `HttpError` (the fetch may still be running).
+   */
+  urlStatus?(state: object): Promise<LinkStatus>
+  /** Deletes stored files by the ids the app holds (`FileInfo.provider.id`); ids already gone are not an error. */
+  deleteIds?(ids: string[]): Promise<void>
+  /** Keeps files uploaded as temporary (no adapter can today: see the README). */
+  store?(ids: string[]): Promise<void>
+  /** A group of files, its id as the provider gives it (Uploadcare: `uuid~N`) and each file's record. */
+  group?(ids: string[]): Promise<ProviderGroup>
+  /** The group, or null when the provider knows no such group. */
+  groupInfo?(id: string): Promise<ProviderGroup | null>
+}
+
+/** A link to fetch: `metadata` is the app's, as strings. */
+export interface LinkFile {
+  url: string
+  filename?: string
+  metadata: Record<string, string>
+}
+
+/** A link fetch as the provider reports it; `done`/`total` in bytes where the provider reports them. */
+export interface LinkStatus {
+  status: 'waiting' | 'progress' | 'success' | 'error'
+  done?: number
+  total?: number
+  record?: ProviderRecord
+  error?: { code: string; message: string }
+}
+
+export interface ProviderGroup {
+  id: string
+  count: number
+  records: ProviderRecord[]
 }
 
 export const isProvider = (s: unknown): s is Provider => !!s && typeof s === 'object' && (s as Provider).kind === 'provider'

@@ -1,7 +1,9 @@
 // VIESUS Cloud (https://docs.viesus.com/reference/cloud-api/uploading): GraphQL with `x-api-key`.
 // createSignedUploadUrl → one PUT of the file, with its exact type and size → completeSignedUpload,
-// whose record's `id` is what enhancement calls take.
+// whose record's `id` is what enhancement calls take. Links: createUploadFromUrl; deletes: deleteUploads.
+import { HttpError } from '../errors.js'
 import { type Fetch, ProviderApi, requireString } from './api.js'
+import { checkIds, nameFromUrl, settled, settledStatus } from './link.js'
 import type { Provider, ProviderRecord } from './types.js'
 
 export interface ViesusStorageOptions {
@@ -25,6 +27,7 @@ const RECORD = 'id status filesize mimetype extension originalFilename filename 
 
 interface ViesusRecord {
   id?: unknown
+  status?: unknown
   filesize?: unknown
   mimetype?: unknown
   originalFilename?: unknown
@@ -33,13 +36,29 @@ interface ViesusRecord {
   height?: unknown
 }
 
+/** VIESUS's record as Hoist's; `name` wins over VIESUS's original name when the app gave one. */
+function recordOf(r: ViesusRecord, file: { size: number; type: string; name: string }, name?: string): ProviderRecord {
+  if (typeof r.id !== 'string') throw new HttpError(502, 'provider_error', 'VIESUS answered without the upload id.')
+  const record: ProviderRecord = {
+    id: r.id,
+    url: typeof r.url === 'string' ? r.url : '',
+    size: typeof r.filesize === 'number' ? r.filesize : file.size,
+    type: typeof r.mimetype === 'string' ? r.mimetype : file.type,
+    name: name ?? (typeof r.originalFilename === 'string' ? r.originalFilename : file.name),
+    raw: r,
+  }
+  // Width and height are 0 for documents; only real pixel sizes are reported.
+  if (typeof r.width === 'number' && typeof r.height === 'number' && r.width > 0 && r.height > 0) Object.assign(record, { width: r.width, height: r.height })
+  return record
+}
+
 export function viesusStorage(options: ViesusStorageOptions): Provider<State> {
   const apiKey = requireString(options?.apiKey, 'viesusStorage', 'apiKey')
   const apiUrl = options.apiUrl ?? 'https://api.viesus.cloud/graphql'
   const api = new ProviderApi('VIESUS', options.fetch, [apiKey])
 
-  /** One GraphQL operation; its `errors` become a clear refusal. */
-  async function graphql<T>(query: string, field: string): Promise<T> {
+  /** One GraphQL operation; its `errors` become a clear refusal of `action`. */
+  async function graphql<T>(query: string, field: string, action?: string): Promise<T> {
     const body = (await api.call(apiUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
@@ -47,7 +66,7 @@ export function viesusStorage(options: ViesusStorageOptions): Provider<State> {
     })) as { data?: Record<string, unknown> | null; errors?: unknown[] } | undefined
     if (Array.isArray(body?.errors) && body.errors.length) {
       const code = (body.errors[0] as { extensions?: { code?: unknown } })?.extensions?.code
-      throw api.refusal(code === 'UNAUTHENTICATED' ? 401 : 400, body)
+      throw api.refusal(code === 'UNAUTHENTICATED' ? 401 : 400, body, action)
     }
     const value = body?.data?.[field]
     if (!value || typeof value !== 'object') throw api.unexpected(`data.${field}`)
@@ -68,21 +87,29 @@ export function viesusStorage(options: ViesusStorageOptions): Provider<State> {
     },
     async finish(state, _result, file) {
       const r = await graphql<ViesusRecord>(`mutation { completeSignedUpload(id: ${literal(state.uploadId)}) { ${RECORD} } }`, 'completeSignedUpload')
-      if (typeof r.id !== 'string') throw api.unexpected('the upload id')
-      const record: ProviderRecord = {
-        id: r.id,
-        url: typeof r.url === 'string' ? r.url : '',
-        size: typeof r.filesize === 'number' ? r.filesize : file.size,
-        type: typeof r.mimetype === 'string' ? r.mimetype : file.type,
-        name: typeof r.originalFilename === 'string' ? r.originalFilename : file.name,
-        raw: r,
-      }
-      // Width and height are 0 for documents; only real pixel sizes are reported.
-      if (typeof r.width === 'number' && typeof r.height === 'number' && r.width > 0 && r.height > 0) Object.assign(record, { width: r.width, height: r.height })
-      return record
+      return recordOf(r, file)
     },
     async delete(record) {
       await graphql(`mutation { deleteUploads(ids: [${literal(record.id)}]) { deletedUploadIds } }`, 'deleteUploads')
+    },
+    // The docs document no query for an upload's status: createUploadFromUrl answers the upload's
+    // record (size, type, pixel size, finishedAt), so its answer is taken as final.
+    async fromUrl(link) {
+      const r = await graphql<ViesusRecord>(`mutation { createUploadFromUrl(input: { url: ${literal(link.url)} }) { ${RECORD} } }`, 'createUploadFromUrl', 'the link')
+      if (typeof r.status === 'string' && /fail|error/i.test(r.status)) {
+        throw new HttpError(400, 'provider_rejected', `VIESUS could not fetch the link (upload status ${api.redact(r.status)}).`)
+      }
+      // The input takes only `url`: the app's file name is Hoist's, VIESUS keeps its own.
+      const name = link.filename ?? (typeof r.originalFilename === 'string' && r.originalFilename ? r.originalFilename : nameFromUrl(link.url))
+      return settled(recordOf(r, { size: -1, type: 'application/octet-stream', name }, name))
+    },
+    async urlStatus(state) {
+      return settledStatus(state, 'VIESUS')
+    },
+    async deleteIds(ids) {
+      const list = checkIds(ids, 1000)
+      // Ids already gone are not listed in deletedUploadIds; a delete that finds nothing is done.
+      await graphql(`mutation { deleteUploads(ids: [${list.map(literal).join(', ')}]) { deletedUploadIds } }`, 'deleteUploads', 'the delete')
     },
   }
 }

@@ -26,13 +26,14 @@ interface Meta {
   type: string
   etag: string
   metadata: Record<string, string>
+  temporary?: boolean
 }
 
 /** What each kind of URL carries; each is signed for its own purpose (see tokens.ts) and expires. */
 interface PartToken { uploadId: string; partNumber: number; length?: number; maxLength: number }
-interface FormToken { key: string; type: string; metadata: Record<string, string>; minSize: number; maxSize: number }
+interface FormToken { key: string; type: string; metadata: Record<string, string>; temporary?: boolean; minSize: number; maxSize: number }
 interface ReadToken { key: string }
-interface PutToken { key: string; type: string; metadata: Record<string, string>; length: number }
+interface PutToken { key: string; type: string; metadata: Record<string, string>; temporary?: boolean; length: number }
 
 const tokenOf = (url: URL) => url.searchParams.get('t')
 
@@ -109,6 +110,9 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     return parts
   }
 
+  const readMeta = (key: string): Promise<Meta> =>
+    readFile(inside(metas, key, '.json'), 'utf8').then(JSON.parse, () => ({ type: 'application/octet-stream', etag: '', metadata: {} }))
+
   /** Writes an object through a temp file (`write` returns its ETag), then its metadata, then renames it into place; returns the ETag. */
   async function commit(key: string, object: Omit<Meta, 'etag'>, write: (tmp: string) => Promise<string>): Promise<string> {
     const path = inside(objects, key)
@@ -179,7 +183,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
   async function putObject(request: Request, url: URL): Promise<Response> {
     const t = verifyToken<PutToken>(secret, 'put', tokenOf(url), 'upload URL')
     if ((request.headers.get('content-type') ?? '') !== t.type) throw new HttpError(403, 'type_mismatch', `This URL was signed for Content-Type ${t.type}.`)
-    const etag = await commit(t.key, { type: t.type, metadata: t.metadata }, async (tmp) => (await writeBody(webBody(request), tmp, t.length, t.length)).md5)
+    const etag = await commit(t.key, { type: t.type, metadata: t.metadata, temporary: t.temporary }, async (tmp) => (await writeBody(webBody(request), tmp, t.length, t.length)).md5)
     return new Response(null, { status: 200, headers: { etag: `"${etag}"` } })
   }
 
@@ -194,7 +198,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     const etag = await streamForm(request, async (fields, file) => {
       if (fields.key !== t.key) throw new HttpError(403, 'invalid_token', 'The key field does not match the signed key.')
       if (fields.success_action_status === '200' || fields.success_action_status === '201') status = Number(fields.success_action_status)
-      return commit(t.key, { type: t.type, metadata: t.metadata }, async (tmp) => {
+      return commit(t.key, { type: t.type, metadata: t.metadata, temporary: t.temporary }, async (tmp) => {
         const exact = t.minSize === t.maxSize ? t.maxSize : undefined
         const { md5, size } = await writeBody(file, tmp, exact, t.maxSize)
         if (size < t.minSize || size > t.maxSize) {
@@ -249,7 +253,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
 
     async presignPost(object, { minSize, maxSize }, expiresIn, ctx) {
       inside(objects, object.key)
-      const token = signToken(secret, 'form', { key: object.key, type: object.type, metadata: object.metadata, minSize, maxSize } satisfies FormToken, expiresIn)
+      const token = signToken(secret, 'form', { key: object.key, type: object.type, metadata: object.metadata, temporary: object.temporary, minSize, maxSize } satisfies FormToken, expiresIn)
       // Stock clients take `{action without query}/{key}` as the file's location (as on S3): the action's
       // path carries a read token, so that location serves the file (see handle()).
       const read = signToken(secret, 'read', { key: object.key } satisfies ReadToken, ctx.readExpiresIn)
@@ -258,7 +262,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
 
     async presignPut(object, contentLength, expiresIn, ctx) {
       inside(objects, object.key)
-      const token = signToken(secret, 'put', { key: object.key, type: object.type, metadata: object.metadata, length: contentLength } satisfies PutToken, expiresIn)
+      const token = signToken(secret, 'put', { key: object.key, type: object.type, metadata: object.metadata, temporary: object.temporary, length: contentLength } satisfies PutToken, expiresIn)
       return { url: `${ctx.baseUrl}/disk/put?t=${token}`, headers: { 'content-type': object.type } }
     },
 
@@ -302,7 +306,7 @@ export function diskStorage(options: DiskStorageOptions): Storage {
       }
       const digests = Buffer.concat(parts.map((p) => Buffer.from(p.ETag.replace(/"/g, ''), 'hex')))
       const etag = `${createHash('md5').update(digests).digest('hex')}-${parts.length}`
-      await commit(key, { type: upload.type, metadata: upload.metadata }, async (tmp) => {
+      await commit(key, { type: upload.type, metadata: upload.metadata, temporary: upload.temporary }, async (tmp) => {
         const out = await open(tmp, 'w')
         try {
           for (const file of files) {
@@ -324,8 +328,67 @@ export function diskStorage(options: DiskStorageOptions): Storage {
     async head(key): Promise<StoredObject | null> {
       const s = await stat(inside(objects, key)).catch(() => null)
       if (!s?.isFile()) return null
-      const meta: Meta = await readFile(inside(metas, key, '.json'), 'utf8').then(JSON.parse, () => ({ type: 'application/octet-stream', etag: '', metadata: {} }))
-      return { key, size: s.size, type: meta.type, etag: meta.etag, lastModified: s.mtime, metadata: meta.metadata }
+      const meta = await readMeta(key)
+      return { key, size: s.size, type: meta.type, etag: meta.etag, lastModified: s.mtime, metadata: meta.metadata, temporary: meta.temporary === true }
+    },
+
+    async read(key, range) {
+      const file = await open(inside(objects, key), 'r').catch(() => null)
+      if (!file) return null
+      try {
+        if (!range) return new Uint8Array(await file.readFile())
+        const buffer = Buffer.alloc(range.length)
+        const { bytesRead } = await file.read(buffer, 0, range.length, range.start)
+        return new Uint8Array(buffer.subarray(0, bytesRead))
+      } finally {
+        await file.close()
+      }
+    },
+
+    async write(object, body, { maxSize, onProgress }) {
+      inside(objects, object.key)
+      async function* counted() {
+        let total = 0
+        for await (const chunk of body) {
+          total += chunk.length
+          if (total <= maxSize) onProgress?.(total)
+          yield chunk
+        }
+      }
+      await commit(object.key, { type: object.type, metadata: object.metadata, temporary: object.temporary }, async (tmp) => (await writeBody(counted(), tmp, undefined, maxSize)).md5)
+      const stored = await storage.head(object.key)
+      if (!stored) throw new Error(`disk storage lost ${object.key} right after storing it`)
+      return stored
+    },
+
+    async *list(prefix) {
+      // Walks only the folders the prefix can be in.
+      const slash = prefix.lastIndexOf('/')
+      const start = slash < 0 ? objects : inside(objects, prefix.slice(0, slash))
+      const pending = [start]
+      while (pending.length) {
+        const dir = pending.pop()!
+        for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+          const path = join(dir, entry.name)
+          if (entry.isDirectory()) pending.push(path)
+          else if (entry.isFile() && !entry.name.endsWith('.tmp')) {
+            const key = path.slice(objects.length + 1).split(sep).join('/')
+            if (!key.startsWith(prefix)) continue
+            const s = await stat(path).catch(() => null)
+            if (s) yield { key, size: s.size, lastModified: s.mtime }
+          }
+        }
+      }
+    },
+
+    async setTemporary(key, temporary) {
+      const metaPath = inside(metas, key, '.json')
+      if (!(await stat(inside(objects, key)).catch(() => null))?.isFile()) throw notFound('not_found', 'No file is stored under that key.')
+      const meta = await readMeta(key)
+      const { temporary: _, ...rest } = meta
+      const tmp = `${metaPath}.${randomBytes(6).toString('hex')}.tmp`
+      await writeFile(tmp, JSON.stringify(temporary ? { ...rest, temporary: true } : rest)).catch((err) => Promise.reject(fsError(err)))
+      await rename(tmp, metaPath).catch((err) => Promise.reject(fsError(err)))
     },
 
     async delete(key) {

@@ -3,10 +3,14 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
@@ -15,7 +19,8 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { HttpError } from '../errors.js'
 import { fastPresigner } from './s3-presign.js'
-import type { NewObject, Storage, StoredObject, UploadedPart } from './types.js'
+import { chunked } from './write.js'
+import { type NewObject, type Storage, type StoredObject, TEMPORARY_TAG, type UploadedPart } from './types.js'
 
 export interface S3StorageOptions {
   bucket: string
@@ -41,6 +46,12 @@ export function createS3Client(options: Omit<S3StorageOptions, 'bucket' | 'clien
     responseChecksumValidation: 'WHEN_REQUIRED',
   })
 }
+
+/** Parts of a body the server writes itself: big enough for few requests, small enough to hold one in memory. */
+const WRITE_PART = 8 * 1024 * 1024
+const TAGGING = `${TEMPORARY_TAG.Key}=${TEMPORARY_TAG.Value}`
+const taggingXml = `<Tagging><TagSet><Tag><Key>${TEMPORARY_TAG.Key}</Key><Value>${TEMPORARY_TAG.Value}</Value></Tag></TagSet></Tagging>`
+const notFound = (err: unknown) => err instanceof S3ServiceException && (err.name === 'NotFound' || err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404)
 
 const unquote = (etag: string | undefined) => (etag ?? '').replace(/^"+|"+$/g, '')
 
@@ -70,6 +81,8 @@ export function s3Storage(options: S3StorageOptions): Storage {
   const metaFields = (metadata: Record<string, string>) =>
     Object.fromEntries(Object.entries(metadata).map(([k, v]) => [`x-amz-meta-${k}`, v]))
   const presign = fastPresigner(client, Bucket)
+  const tagsOf = async (key: string) => (await client.send(new GetObjectTaggingCommand({ Bucket, Key: key }))).TagSet ?? []
+  const isTemporaryTag = (t: { Key?: string; Value?: string }) => t.Key === TEMPORARY_TAG.Key && t.Value === TEMPORARY_TAG.Value
 
   return {
     name: 's3',
@@ -78,7 +91,7 @@ export function s3Storage(options: S3StorageOptions): Storage {
       const { url, fields } = await createPresignedPost(client, {
         Bucket,
         Key: object.key,
-        Fields: { 'Content-Type': object.type, ...metaFields(object.metadata) },
+        Fields: { 'Content-Type': object.type, ...metaFields(object.metadata), ...(object.temporary ? { tagging: taggingXml } : {}) },
         Conditions: [['content-length-range', minSize, maxSize]],
         Expires: expiresIn,
       })
@@ -87,16 +100,23 @@ export function s3Storage(options: S3StorageOptions): Storage {
 
     async presignPut(object, contentLength, expiresIn) {
       // Length and type are signed: the store refuses a body of another size or a different type.
+      // A temporary object's tag is a signed header the browser sends: stores ignore it in the query.
+      const tagging: Record<string, string> = object.temporary ? { 'x-amz-tagging': TAGGING } : {}
       const url = await presign(
-        { method: 'PUT', key: object.key, query: { 'x-id': 'PutObject' }, headers: { 'content-length': String(contentLength), 'content-type': object.type }, hoisted: metaFields(object.metadata), expiresIn },
-        () => getSignedUrl(client, new PutObjectCommand({ Bucket, Key: object.key, ContentType: object.type, ContentLength: contentLength, Metadata: object.metadata }), { expiresIn, signableHeaders: new Set(['content-length', 'content-type']) }),
+        { method: 'PUT', key: object.key, query: { 'x-id': 'PutObject' }, headers: { 'content-length': String(contentLength), 'content-type': object.type, ...tagging }, hoisted: metaFields(object.metadata), expiresIn },
+        () =>
+          getSignedUrl(client, new PutObjectCommand({ Bucket, Key: object.key, ContentType: object.type, ContentLength: contentLength, Metadata: object.metadata, Tagging: object.temporary ? TAGGING : undefined }), {
+            expiresIn,
+            signableHeaders: new Set(['content-length', 'content-type', ...Object.keys(tagging)]),
+            unhoistableHeaders: new Set(Object.keys(tagging)),
+          }),
       )
-      return { url, headers: { 'content-type': object.type } }
+      return { url, headers: { 'content-type': object.type, ...tagging } }
     },
 
     async createMultipart(object) {
       const out = await client.send(
-        new CreateMultipartUploadCommand({ Bucket, Key: object.key, ContentType: object.type, Metadata: object.metadata }),
+        new CreateMultipartUploadCommand({ Bucket, Key: object.key, ContentType: object.type, Metadata: object.metadata, Tagging: object.temporary ? TAGGING : undefined }),
       )
       if (!out.UploadId) throw new Error('S3 returned no UploadId')
       return { uploadId: out.UploadId }
@@ -156,11 +176,68 @@ export function s3Storage(options: S3StorageOptions): Storage {
           etag: unquote(out.ETag),
           lastModified: out.LastModified ?? new Date(),
           metadata: out.Metadata ?? {},
+          // Only an object with tags costs the second request.
+          temporary: out.TagCount ? (await tagsOf(key)).some(isTemporaryTag) : false,
         }
       } catch (err) {
-        if (err instanceof S3ServiceException && (err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404)) return null
+        if (notFound(err)) return null
         throw err
       }
+    },
+
+    async read(key, range) {
+      try {
+        const Range = range ? `bytes=${range.start}-${range.start + Math.max(range.length, 1) - 1}` : undefined
+        const out = await client.send(new GetObjectCommand({ Bucket, Key: key, Range }))
+        return out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0)
+      } catch (err) {
+        if (notFound(err)) return null
+        // A range past the end of an empty object.
+        if (err instanceof S3ServiceException && err.$metadata?.httpStatusCode === 416) return new Uint8Array(0)
+        throw err
+      }
+    },
+
+    async write(object, body, { maxSize, onProgress }) {
+      const common = { Bucket, Key: object.key, ContentType: object.type, Metadata: object.metadata, Tagging: object.temporary ? TAGGING : undefined }
+      let uploadId: string | undefined
+      const parts: { PartNumber: number; ETag: string }[] = []
+      try {
+        for await (const { part, last } of chunked(body, WRITE_PART, maxSize, onProgress)) {
+          if (last && uploadId === undefined) {
+            await client.send(new PutObjectCommand({ ...common, Body: part, ContentLength: part.length }))
+            break
+          }
+          uploadId ??= (await this.createMultipart(object)).uploadId
+          const PartNumber = parts.length + 1
+          const out = await client.send(new UploadPartCommand({ Bucket, Key: object.key, UploadId: uploadId, PartNumber, Body: part, ContentLength: part.length }))
+          parts.push({ PartNumber, ETag: unquote(out.ETag) })
+          if (last) await this.completeMultipart(object.key, uploadId, parts)
+        }
+      } catch (err) {
+        if (uploadId) await this.abortMultipart(object.key, uploadId).catch(() => {})
+        throw err
+      }
+      const stored = await this.head(object.key)
+      if (!stored) throw new Error(`S3 lost ${object.key} right after storing it`)
+      return stored
+    },
+
+    async *list(prefix) {
+      let ContinuationToken: string | undefined
+      for (let page = 0; page < 1_000_000; page++) {
+        const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }))
+        for (const o of out.Contents ?? []) if (o.Key) yield { key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) }
+        if (!out.IsTruncated || !out.NextContinuationToken) return
+        ContinuationToken = out.NextContinuationToken
+      }
+    },
+
+    async setTemporary(key, temporary) {
+      const others = (await tagsOf(key)).filter((t) => !isTemporaryTag(t))
+      const TagSet = temporary ? [...others, { ...TEMPORARY_TAG }] : others
+      if (TagSet.length) await client.send(new PutObjectTaggingCommand({ Bucket, Key: key, Tagging: { TagSet } }))
+      else await client.send(new DeleteObjectTaggingCommand({ Bucket, Key: key }))
     },
 
     async delete(key) {

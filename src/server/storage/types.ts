@@ -13,6 +13,15 @@ export interface StoredObject {
   etag: string
   lastModified: Date
   metadata: Record<string, string>
+  /** Marked temporary (`store: 'manual'`) and not yet kept by the app. */
+  temporary?: boolean
+}
+
+/** One entry of {@link Storage.list}. */
+export interface ListedObject {
+  key: string
+  size: number
+  lastModified: Date
 }
 
 export interface UploadedPart {
@@ -30,7 +39,20 @@ export interface NewObject {
   key: string
   type: string
   metadata: Record<string, string>
+  /** Store it marked temporary (an object tag on S3), to be kept by the app or expire. */
+  temporary?: boolean
 }
+
+/** How {@link Storage.write} reads a body the server fetches itself. */
+export interface WriteOptions {
+  /** Stop reading past this many bytes, store nothing and throw `file_too_large` (413). */
+  maxSize: number
+  /** Called with the bytes read so far, as they arrive. */
+  onProgress?: (bytes: number) => void
+}
+
+/** The tag (S3) or flag (disk) that marks a temporary object; a lifecycle rule on it expires them. */
+export const TEMPORARY_TAG = { Key: 'hoist-temporary', Value: 'true' } as const
 
 /**
  * What the upload handler needs from a storage. The routes never know which storage they talk to;
@@ -58,6 +80,17 @@ export interface Storage {
   completeMultipart(key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[]): Promise<void>
   abortMultipart(key: string, uploadId: string): Promise<void>
   head(key: string): Promise<StoredObject | null>
+  /** The object's bytes, or `length` of them from `start` (fewer at its end); null when nothing is stored there. */
+  read(key: string, range?: { start: number; length: number }): Promise<Uint8Array | null>
+  /**
+   * Streams a body the server reads itself (a link upload, a small JSON record) into a new object, in
+   * parts for a big one: never the whole body in memory. Past `maxSize` it stops reading and stores nothing.
+   */
+  write(object: NewObject, body: AsyncIterable<Uint8Array>, options: WriteOptions): Promise<StoredObject>
+  /** Every object whose key starts with `prefix`, all pages. */
+  list(prefix: string): AsyncIterable<ListedObject>
+  /** Marks an object temporary, or kept (`false`); other tags an app set are left alone. */
+  setTemporary(key: string, temporary: boolean): Promise<void>
   delete(key: string): Promise<void>
   readUrl(key: string, expiresIn: number, ctx: StorageContext): Promise<string>
   /** Serves this storage's own routes under `{base}/disk/…`, if it has any. */
