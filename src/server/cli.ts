@@ -105,6 +105,8 @@ export async function main(argv: string[]): Promise<number> {
   const handler = createUploadHandler({
     storage,
     authorize: () => true,
+    // Anyone who can reach the port is one user: they share one area on purpose, deletes and groups included.
+    keyPrefix: 'uploads/',
     basePath: values['base-path'],
     maxFileSize: values['max-file-size'],
     allowedOrigins: origins.includes('*') ? '*' : origins,

@@ -82,8 +82,20 @@ export function idsOf(raw: unknown): string[] {
   return raw as string[]
 }
 
+/**
+ * Deleting, keeping and grouping from the page change what other users see: refused to a user
+ * without an id under the default `keyPrefix`, since all such users share one area (reading it is
+ * shared already; destroying it must not be). An app that shares on purpose sets `keyPrefix`.
+ */
+export function assertOwnArea<User>(c: Call<User>, what: string): void {
+  if (c.opts.sharesAnonymousArea(c.user)) {
+    throw new HttpError(403, 'user_not_identified', `${what} needs a user with an id: authorize returned one without, and such users share one area. Return { id }, or set keyPrefix to share it on purpose.`)
+  }
+}
+
 // DELETE /object?key=
 export async function deleteObject<User>(c: Call<User>): Promise<Response> {
+  assertOwnArea(c, 'Deleting a file')
   const { deleted } = await deleteKeys(c.opts, c.prefix, [c.url.searchParams.get('key')])
   return json({ deleted: deleted[0] })
 }
@@ -91,6 +103,7 @@ export async function deleteObject<User>(c: Call<User>): Promise<Response> {
 // POST /store { keys } — only with `storeRoute: true`.
 export async function store<User>(c: Call<User>): Promise<Response> {
   if (!c.opts.storeRoute) throw notFound('not_found', 'No route POST /store: keeping files is for the app\'s server (handler.store), unless storeRoute is set.')
+  assertOwnArea(c, 'Keeping files')
   const keys = (await readJson(c.request)).keys
   chargeKeys(c, keys)
   return json(await storeKeys(c.opts, c.prefix, keys))

@@ -2,7 +2,7 @@
 // Uploadcare's (`uuid~N`), in storage under RECORDS_PREFIX so any instance answers GET /groups/:id.
 import { randomUUID } from 'node:crypto'
 import { HttpError, json, notFound } from './errors.js'
-import { chargeKeys, idsOf, inTurn, keysOf } from './file-routes.js'
+import { assertOwnArea, chargeKeys, idsOf, inTurn, keysOf } from './file-routes.js'
 import { hostedInfo } from './plan-routes.js'
 import type { Provider, ProviderGroup } from './providers/types.js'
 import { RECORDS_PREFIX } from './keys.js'
@@ -45,6 +45,7 @@ async function answer<User>(c: Call<User>, m: Manifest) {
 
 // POST /groups { keys }
 export async function createGroup<User>(c: Call<User>): Promise<Response> {
+  if (!c.opts.provider) assertOwnArea(c, 'Grouping files')
   const raw = (await readJson(c.request)).keys
   chargeKeys(c, raw)
   if (c.opts.provider) return json(await hostedGroup(c, await groupingProvider(c).group(idsOf(raw))))

@@ -6,7 +6,7 @@ import { isProvider, type Provider } from './providers/types.js'
 import { hostedOnly } from './providers/hosted-only.js'
 import { resolveSecret } from './tokens.js'
 import { rateLimiter, type RateLimitOptions } from './rate-limit.js'
-import { defaultPrefix } from './user.js'
+import { defaultPrefix, userId } from './user.js'
 import { parseDuration, positiveInteger } from './numbers.js'
 import type { FromUrlOptions } from './from-url/options.js'
 import { resolveFromUrl, type ResolvedFromUrl } from './from-url/options.js'
@@ -81,6 +81,8 @@ export interface ResolvedOptions<User> {
   basePath: string
   secret: string
   prefixFor: (user: User) => string
+  /** Whether the user writes to the area every user without an id shares (the default `keyPrefix`, no id). */
+  sharesAnonymousArea: (user: User) => boolean
   key: (ctx: KeyContext<User>) => string
   maxFileSize: number
   allowedTypes?: string[]
@@ -144,6 +146,7 @@ export function resolveOptions<User>(o: UploadHandlerOptions<User>): ResolvedOpt
     basePath: (o.basePath ?? '').replace(/\/+$/, ''),
     secret: resolveSecret(o.secret, 'createUploadHandler'),
     prefixFor: typeof prefix === 'function' ? (user) => normalizePrefix(prefix(user)) : () => normalizePrefix(prefix),
+    sharesAnonymousArea: (user) => o.keyPrefix === undefined && userId(user) === undefined,
     key: o.key ?? defaultKey,
     maxFileSize,
     allowedTypes: o.allowedTypes,

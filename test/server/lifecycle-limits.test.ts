@@ -15,3 +15,19 @@ describe('keeping and grouping many keys', () => {
     }
   })
 })
+
+describe('users without an id', () => {
+  it('may not delete, keep or group in the area they all share, unless keyPrefix shares it on purpose', async () => {
+    const shared = diskHandler({ authorize: () => true as never, store: 'manual', storeRoute: true })
+    after(shared.cleanup)
+    const key = 'uploads/2026/12/x/a.txt'
+    for (const [method, path, body] of [['DELETE', `/object?key=${key}`, undefined], ['POST', '/store', { keys: [key] }], ['POST', '/groups', { keys: [key] }]] as const) {
+      const r = await call(shared.handler, method, path, body)
+      assert.deepEqual([r.status, r.json.error.code], [403, 'user_not_identified'], path)
+    }
+    const chosen = diskHandler({ authorize: () => true as never, keyPrefix: 'uploads/' })
+    after(chosen.cleanup)
+    const r = await call(chosen.handler, 'DELETE', `/object?key=${key}`)
+    assert.deepEqual([r.status, r.json.error.code], [404, 'not_found'], 'past the check: the key holds nothing')
+  })
+})
