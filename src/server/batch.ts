@@ -4,7 +4,7 @@ import { badRequest, HttpError } from './errors.js'
 
 /** Files one batch may carry. */
 export const MAX_FILES = 100
-/** Files of one batch handled at once: a finish asks storage about each file, and those waits overlap. */
+/** Files (or keys) of one call handled at once: each asks storage something, and those waits overlap. */
 const AT_ONCE = 16
 
 /** What a batch answers for a file that failed: the same body an error response has, and its status. */
@@ -22,22 +22,29 @@ export function itemsOf(raw: unknown): Record<string, unknown>[] {
   return raw as Record<string, unknown>[]
 }
 
-/** Runs `task` for every item, a few at a time, and keeps each failure as that item's answer. */
-export async function eachSettled<T, R>(items: T[], task: (item: T) => Promise<R>, onUnexpected: (err: unknown) => void): Promise<(R | ItemError)[]> {
-  const results = new Array<R | ItemError>(items.length)
+/** Runs `task` for every item, AT_ONCE at a time (storage waits overlap), answering in order. */
+export async function inTurn<T, R>(items: T[], task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length)
   let next = 0
   const worker = async () => {
     while (next < items.length) {
       const i = next++
-      try {
-        results[i] = await task(items[i])
-      } catch (err) {
-        results[i] = itemError(err, onUnexpected)
-      }
+      results[i] = await task(items[i])
     }
   }
   await Promise.all(Array.from({ length: Math.min(AT_ONCE, items.length) }, worker))
   return results
+}
+
+/** Runs `task` for every item, a few at a time, and keeps each failure as that item's answer. */
+export function eachSettled<T, R>(items: T[], task: (item: T) => Promise<R>, onUnexpected: (err: unknown) => void): Promise<(R | ItemError)[]> {
+  return inTurn(items, async (item) => {
+    try {
+      return await task(item)
+    } catch (err) {
+      return itemError(err, onUnexpected)
+    }
+  })
 }
 
 function itemError(err: unknown, onUnexpected: (err: unknown) => void): ItemError {

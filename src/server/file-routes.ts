@@ -2,6 +2,7 @@
 // handler's own `store(keys, user)` and `delete(keys, user)` for the app's server. Every key is
 // checked (valid, the user's own, stored) before anything changes, so a bad list changes nothing.
 import { badRequest, HttpError, json, notFound } from './errors.js'
+import { inTurn } from './batch.js'
 import type { ResolvedOptions } from './options.js'
 import { assertOwnKey, type Call, readJson } from './routes.js'
 
@@ -15,20 +16,6 @@ export function keysOf(raw: unknown, prefix: string): string[] {
   for (const key of raw) assertOwnKey({ prefix }, key)
   if (new Set(raw).size !== raw.length) throw badRequest('invalid_keys', 'keys lists a key twice.')
   return raw as string[]
-}
-
-/** Runs `task` over `items`, 16 at a time. */
-export async function inTurn<T, R>(items: T[], task: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await task(items[i])
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(16, items.length) }, worker))
-  return out
 }
 
 /** Refuses the call unless every key holds a stored file; answers what each one is. */

@@ -2,7 +2,8 @@
 // Uploadcare's (`uuid~N`), in storage under RECORDS_PREFIX so any instance answers GET /groups/:id.
 import { randomUUID } from 'node:crypto'
 import { HttpError, json, notFound } from './errors.js'
-import { assertOwnArea, chargeKeys, idsOf, inTurn, keysOf } from './file-routes.js'
+import { inTurn } from './batch.js'
+import { assertOwnArea, chargeKeys, idsOf, keysOf } from './file-routes.js'
 import { hostedInfo } from './plan-routes.js'
 import type { Provider, ProviderGroup } from './providers/types.js'
 import { RECORDS_PREFIX } from './keys.js'
