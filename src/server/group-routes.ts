@@ -6,9 +6,8 @@ import { inTurn } from './batch.js'
 import { assertOwnArea, chargeKeys, idsOf, keysOf } from './file-routes.js'
 import { hostedInfo } from './plan-routes.js'
 import type { Provider, ProviderGroup } from './providers/types.js'
-import { RECORDS_PREFIX } from './keys.js'
+import { readRecord, recordKey, writeRecord } from './records.js'
 import { type Call, describeStored, readJson } from './routes.js'
-import { bytesBody } from './storage/write.js'
 
 interface Manifest {
   id: string
@@ -19,7 +18,6 @@ interface Manifest {
 }
 
 const ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})~([1-9]\d{0,3})$/
-const manifestKey = (uuid: string) => `${RECORDS_PREFIX}groups/${uuid}.json`
 const unknownGroup = () => notFound('group_not_found', 'No group with that id exists, or it is not yours to read.')
 
 /** The hosted API's own groups (Uploadcare /group/), or not_supported. */
@@ -55,8 +53,7 @@ export async function createGroup<User>(c: Call<User>): Promise<Response> {
   const described = await inTurn(keys, (key) => describeStored(c, key))
   const uuid = randomUUID()
   const manifest: Manifest = { id: `${uuid}~${keys.length}`, owner: c.prefix, keys, created: new Date().toISOString() }
-  const bytes = new TextEncoder().encode(JSON.stringify(manifest))
-  await c.opts.storage.write({ key: manifestKey(uuid), type: 'application/json', metadata: {} }, bytesBody(bytes), { maxSize: 1024 * 1024 })
+  await writeRecord(c.opts.storage, recordKey('groups', uuid), manifest)
   return json({ id: manifest.id, count: keys.length, created: manifest.created, files: described, missing: [] })
 }
 
@@ -69,10 +66,8 @@ export async function readGroup<User>(c: Call<User>, id: string): Promise<Respon
     return json(await hostedGroup(c, group))
   }
   if (!m) throw notFound('group_not_found', 'A group id looks like 5f9b1c7e-…~3 (a uuid, "~" and the count).')
-  const bytes = await c.opts.storage.read(manifestKey(m[1]))
-  if (!bytes) throw unknownGroup()
-  const manifest = JSON.parse(new TextDecoder().decode(bytes)) as Manifest
-  if (manifest.id !== id || !Array.isArray(manifest.keys)) throw unknownGroup()
+  const manifest = (await readRecord(c.opts.storage, recordKey('groups', m[1]))) as Manifest | null | undefined
+  if (!manifest || manifest.id !== id || !Array.isArray(manifest.keys)) throw unknownGroup()
   const mayRead = manifest.owner === c.prefix || (await c.opts.canReadGroup(c.user, { id, owner: manifest.owner }))
   if (!mayRead) throw unknownGroup()
   // Files are described as their owner would see them; a reader let in by canReadGroup reads them too.

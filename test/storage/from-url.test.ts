@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { createUploadHandler, diskStorage, type Storage, type UploadHandlerOptions } from '../../src/server/index.js'
 import type { FromUrlOptions, FromUrlTestHooks } from '../../src/server/from-url/options.js'
-import { recordKey } from '../../src/server/from-url/status.js'
+import { recordKey } from '../../src/server/records.js'
 import { signToken } from '../../src/server/tokens.js'
 import { png } from '../helpers/png.js'
 import { emptyBucket, makeBucket } from '../helpers/s3.js'
@@ -353,7 +353,7 @@ for (const [name, make] of [['disk', disk], ['Ceph RGW', rgw]] as const) {
         async function* body() {
           yield new TextEncoder().encode(text)
         }
-        await t.storage.write({ key: recordKey(id), type: 'application/json', metadata: {} }, body(), { maxSize: MiB })
+        await t.storage.write({ key: recordKey('url', id), type: 'application/json', metadata: {} }, body(), { maxSize: MiB })
       }
       const dead = randomUUID()
       const alive = randomUUID()
@@ -366,7 +366,7 @@ for (const [name, make] of [['disk', disk], ['Ceph RGW', rgw]] as const) {
       assert.deepEqual([s.done, s.total], [10, 100])
       assert.equal((await status(handler, token(alive))).json.status, 'progress')
       // A read never writes: the dead record is left as it was.
-      assert.equal(JSON.parse(new TextDecoder().decode((await t.storage.read(recordKey(dead)))!)).status, 'progress')
+      assert.equal(JSON.parse(new TextDecoder().decode((await t.storage.read(recordKey('url', dead)))!)).status, 'progress')
     })
 
     it('refuses another user\'s token, an altered or unknown one, and a token of another purpose', async () => {

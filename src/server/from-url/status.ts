@@ -2,11 +2,10 @@
 // sharing the storage and the secret answers for it. The instance doing the fetch rewrites it as a
 // heartbeat; a reader that finds it silent for too long knows that instance died.
 import { forbidden } from '../errors.js'
-import { RECORDS_PREFIX } from '../keys.js'
+import { readRecord, recordKey, writeRecord } from '../records.js'
 import type { Call, describe } from '../routes.js'
 import type { Storage } from '../storage/types.js'
 import { signToken, verifyToken } from '../tokens.js'
-import { bytesBody } from '../storage/write.js'
 
 /** How often a fetch rewrites its record while it runs. */
 export const HEARTBEAT_MS = 2000
@@ -33,18 +32,12 @@ interface LinkToken {
   prefix: string
 }
 
-export const recordKey = (id: string) => `${RECORDS_PREFIX}url/${id}.json`
-
-export async function saveRecord(storage: Storage, id: string, record: LinkRecord): Promise<void> {
-  const bytes = new TextEncoder().encode(JSON.stringify(record))
-  await storage.write({ key: recordKey(id), type: 'application/json', metadata: {} }, bytesBody(bytes), { maxSize: 1024 * 1024 })
-}
+export const saveRecord = (storage: Storage, id: string, record: LinkRecord): Promise<void> => writeRecord(storage, recordKey('url', id), record)
 
 export async function loadRecord(storage: Storage, id: string): Promise<LinkRecord | null> {
-  const bytes = await storage.read(recordKey(id))
-  if (!bytes) return null
-  const record = JSON.parse(new TextDecoder().decode(bytes)) as LinkRecord
-  if (!record || typeof record !== 'object' || typeof record.status !== 'string') throw new Error(`The link-upload record ${recordKey(id)} is malformed.`)
+  const record = (await readRecord(storage, recordKey('url', id))) as LinkRecord | null | undefined
+  if (record === undefined) return null
+  if (!record || typeof record !== 'object' || typeof record.status !== 'string') throw new Error(`The link-upload record ${recordKey('url', id)} is malformed.`)
   return record
 }
 
