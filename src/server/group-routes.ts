@@ -31,7 +31,7 @@ function groupingProvider<User>(c: Call<User>): Required<Pick<Provider, 'group' 
  * With a hosted API its own ids are grouped (they carry no user, as in the provider's own API: an id
  * is what a page can only know of a file it uploaded or was given), and the group id is the provider's.
  */
-async function hostedGroup<User>(c: Call<User>, group: ProviderGroup) {
+function hostedGroup<User>(c: Call<User>, group: ProviderGroup) {
   const provider = c.opts.provider!
   return { id: group.id, count: group.count, files: group.records.map((r) => ({ ...hostedInfo(provider, r), stored: true })), missing: [] }
 }
@@ -44,10 +44,11 @@ async function answer<User>(c: Call<User>, m: Manifest) {
 
 // POST /groups { keys }
 export async function createGroup<User>(c: Call<User>): Promise<Response> {
+  // Refused before the body is read or counted, as deleting and keeping are.
   if (!c.opts.provider) assertOwnArea(c, 'Grouping files')
   const raw = (await readJson(c.request)).keys
   chargeKeys(c, raw)
-  if (c.opts.provider) return json(await hostedGroup(c, await groupingProvider(c).group(idsOf(raw))))
+  if (c.opts.provider) return json(hostedGroup(c, await groupingProvider(c).group(idsOf(raw))))
   const keys = keysOf(raw, c.prefix)
   // Every file is checked before the manifest is written: a group never names what is not there.
   const described = await inTurn(keys, (key) => describeStored(c, key))
@@ -63,7 +64,7 @@ export async function readGroup<User>(c: Call<User>, id: string): Promise<Respon
   if (c.opts.provider) {
     const group = m ? await groupingProvider(c).groupInfo(id) : null
     if (!group) throw unknownGroup()
-    return json(await hostedGroup(c, group))
+    return json(hostedGroup(c, group))
   }
   if (!m) throw notFound('group_not_found', 'A group id looks like 5f9b1c7e-…~3 (a uuid, "~" and the count).')
   const manifest = (await readRecord(c.opts.storage, recordKey('groups', m[1]))) as Manifest | null | undefined
