@@ -1,5 +1,12 @@
 import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-element'
 
+/** The stored files the form submits (the Uppy controller's). */
+interface StoredKeys {
+  readonly keys: string[]
+  has(fileId: string): boolean
+  clear(): void
+}
+
 /** What the form needs to know of a file in the list. */
 interface ListedFile {
   id: string
@@ -19,22 +26,21 @@ interface FormHost extends ReactiveControllerHost, HTMLElement {
 export class FormController implements ReactiveController {
   readonly #host: FormHost
   readonly #internals: ElementInternals | undefined
-  readonly #keys = new Map<string, string>()
+  readonly #stored: StoredKeys
   readonly #files: () => ListedFile[]
   readonly #byGroup: () => boolean
   /** With `form-value="group"`: the group of the stored files, and whether a new one is being made. */
   #group: string | undefined
   #grouping = false
 
-  constructor(host: FormHost, files: () => ListedFile[], byGroup: () => boolean) {
+  constructor(host: FormHost, files: () => ListedFile[], stored: StoredKeys, byGroup: () => boolean) {
     this.#host = host
     this.#files = files
+    this.#stored = stored
     this.#byGroup = byGroup
     // Server rendering has no ElementInternals.
     this.#internals = typeof host.attachInternals === 'function' ? host.attachInternals() : undefined
     host.addController(this)
-    host.addEventListener('upload-complete', (e) => this.#keys.set(e.detail.file.id, e.detail.file.key))
-    host.addEventListener('file-removed', (e) => this.#keys.delete(e.detail.file.id))
     host.addEventListener('hoist:group', (e) => {
       const { pending, group } = (e as CustomEvent<{ pending: boolean; group?: { id: string } }>).detail
       this.#grouping = pending
@@ -49,7 +55,7 @@ export class FormController implements ReactiveController {
 
   /** Keys of the stored files, in the order they finished. */
   get keys(): string[] {
-    return [...this.#keys.values()]
+    return this.#stored.keys
   }
 
   get form(): HTMLFormElement | null {
@@ -61,7 +67,7 @@ export class FormController implements ReactiveController {
   }
 
   reset(): void {
-    this.#keys.clear()
+    this.#stored.clear()
     this.#group = undefined
     this.#grouping = false
     this.#sync()
@@ -80,18 +86,19 @@ export class FormController implements ReactiveController {
     if (!internals) return
     const data = new FormData()
     const byGroup = this.#byGroup()
+    const keys = this.#stored.keys
     if (this.#host.name && byGroup) {
-      if (this.#group && this.#keys.size > 0) data.append(this.#host.name, this.#group)
+      if (this.#group && keys.length > 0) data.append(this.#host.name, this.#group)
     } else if (this.#host.name) {
-      for (const key of this.#keys.values()) data.append(this.#host.name, key)
+      for (const key of keys) data.append(this.#host.name, key)
     }
     internals.setFormValue(data)
     // A file is still on its way from its first byte until its stored key is known, unless it failed;
     // a group is still on its way until its id is known.
-    const uploading = this.#files().some((f) => f.progress.uploadStarted && !f.error && !this.#keys.has(f.id)) || (byGroup && this.#grouping)
+    const uploading = this.#files().some((f) => f.progress.uploadStarted && !f.error && !this.#stored.has(f.id)) || (byGroup && this.#grouping)
     if (uploading) {
       internals.setValidity({ customError: true }, 'Wait for the uploads to finish.')
-    } else if (this.#host.required && (this.#keys.size === 0 || (byGroup && !this.#group))) {
+    } else if (this.#host.required && (keys.length === 0 || (byGroup && !this.#group))) {
       internals.setValidity({ valueMissing: true }, 'Upload at least one file.')
     } else {
       internals.setValidity({})

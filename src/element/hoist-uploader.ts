@@ -171,7 +171,7 @@ export class HoistUploader extends ReactiveElement {
     this.#announcer.textContent = ''
     requestAnimationFrame(() => (this.#announcer.textContent = text))
   })
-  readonly #form = new FormController(this, () => this.uppy?.getFiles() ?? [], () => this.formValue === 'group')
+  readonly #form = new FormController(this, () => this.uppy?.getFiles() ?? [], this.#controller.stored, () => this.formValue === 'group')
 
   /**
    * The Uppy instance behind the widget; `undefined` while disconnected. Typed as a small `UppyHandle`

@@ -35,6 +35,15 @@ export class StoredFiles {
     return this.#keys.size
   }
 
+  /** Keys of the stored files, in the order they finished: the element's form value. */
+  get keys(): string[] {
+    return [...this.#keys.values()]
+  }
+
+  has(fileId: string): boolean {
+    return this.#keys.has(fileId)
+  }
+
   add(fileId: string, key: string): void {
     this.#keys.set(fileId, key)
   }

@@ -74,7 +74,8 @@ export class UppyController implements ReactiveController {
   #errors = new Map<string, UploadErrorInfo>()
   #infos = new Map<string, Promise<FileInfo | null>>()
   #waiters: ((detail: AllComplete) => void)[] = []
-  readonly #stored: StoredFiles
+  /** The stored files still in the list (the form's value), kept across a disconnect as the form keeps its value. */
+  readonly stored: StoredFiles
   /** Files still going in, a slice per task. */
   #adding: Promise<void> | undefined
 
@@ -83,7 +84,7 @@ export class UppyController implements ReactiveController {
     this.#config = config
     this.#target = target
     this.#announce = announce
-    this.#stored = new StoredFiles(host, () => this.#config())
+    this.stored = new StoredFiles(host, () => this.#config())
     host.addController(this)
   }
 
@@ -118,7 +119,6 @@ export class UppyController implements ReactiveController {
     this.#startedAt.clear()
     this.#errors.clear()
     this.#infos.clear()
-    this.#stored.clear()
   }
 
   /**
@@ -328,10 +328,11 @@ export class UppyController implements ReactiveController {
     // Once per batch: a state update per file would copy the whole file list each time.
     uppy.on('files-added', (files) => this.#declare(files as AnyFile[], this.#config()))
     uppy.on('file-removed', (file) => {
+      // Out of the stored files first, so the form's value no longer has it when the event is heard.
+      this.stored.removed(summary(file as AnyFile))
       emit(host, 'file-removed', { file: summary(file as AnyFile) })
-      this.#stored.removed(summary(file as AnyFile))
     })
-    uppy.on('cancel-all', () => this.#stored.clearing())
+    uppy.on('cancel-all', () => this.stored.clearing())
     uppy.on('restriction-failed', (file, error) => {
       emit(host, 'restriction-failed', { file: file ? summary(file as AnyFile) : null, error: { code: 'restriction', message: error.message } })
     })
@@ -374,7 +375,7 @@ export class UppyController implements ReactiveController {
   async #describe(file: AnyFile, answer: Partial<StoredInfo> & { parts?: number }, finishedAt: number): Promise<FileInfo | null> {
     try {
       const info = await describeFile(file, answer, { ...this.#config(), startedAt: this.#startedAt.get(file.id) ?? finishedAt, finishedAt })
-      this.#stored.add(file.id, info.key)
+      this.stored.add(file.id, info.key)
       emit(this.#host, 'upload-complete', { file: info })
       return info
     } catch (err) {
@@ -396,8 +397,8 @@ export class UppyController implements ReactiveController {
       })),
     }
     for (const f of successful) this.#infos.delete(f.id)
-    if (this.#config().group && this.#stored.size > 0) {
-      const group = await this.#stored.group()
+    if (this.#config().group && this.stored.size > 0) {
+      const group = await this.stored.group()
       if (group) Object.assign(detail, { group })
     }
     this.#announce(detail.failed.length ? `${this.#t('uploadFailed')}: ${detail.failed.map((f) => f.file.name).join(', ')}` : this.#t('uploadComplete'))
