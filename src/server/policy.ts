@@ -56,12 +56,15 @@ export function assertSizeAllowed(size: number, maxFileSize: number): void {
   }
 }
 
+/** A media type, with parameters as browsers' recorders give them (`video/webm;codecs=vp8,opus`). */
+const MEDIA_TYPE = /^([\w.+-]+\/[\w.+-]+)(?:\s*;\s*[\w.+-]+=(?:"[^"\\\r\n]*"|[^;"\s]+))*\s*$/
+
+/** The declared type without its parameters, lower-cased: policy and storage compare the type alone. */
 export function validType(type: unknown): string {
   if (type === undefined || type === null || type === '') return 'application/octet-stream'
-  if (typeof type !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(type) || type.length > 255) {
-    throw badRequest('invalid_type', 'The type must be a MIME type such as "image/png".')
-  }
-  return type.toLowerCase()
+  const match = typeof type === 'string' && type.length <= 255 ? MEDIA_TYPE.exec(type) : null
+  if (!match) throw badRequest('invalid_type', 'The type must be a MIME type such as "image/png".')
+  return match[1].toLowerCase()
 }
 
 export interface Declared {

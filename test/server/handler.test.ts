@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { HttpError } from '../../src/server/index.js'
 import { BASE, call, createMultipart, diskHandler, MiB, put, q } from '../helpers/server.js'
+import { validType } from '../../src/server/policy.js'
 
 const env = diskHandler({ maxFileSize: '20MiB', allowedTypes: ['image/*', 'video/*', '.pdf'] })
 const { handler } = env
@@ -83,6 +84,12 @@ describe('GET /s3/params (form upload)', () => {
   it('refuses a missing filename and a bad type', async () => {
     assert.equal((await call(handler, 'GET', `/s3/params${q({ type: 'image/png' })}`)).json.error.code, 'invalid_filename')
     assert.equal((await call(handler, 'GET', `/s3/params${q({ filename: 'a', type: 'not a type' })}`)).json.error.code, 'invalid_type')
+  })
+  it('takes a type with parameters, as recorders give them, and keeps the type alone', async () => {
+    const r = await call(handler, 'GET', `/s3/params${q({ filename: 'clip.webm', type: 'video/webm;codecs=vp8,opus' })}`)
+    assert.equal(r.status, 200)
+    assert.equal(validType('Video/WebM; codecs="vp8, opus"'), 'video/webm')
+    assert.equal((await call(handler, 'GET', `/s3/params${q({ filename: 'a', type: 'video/webm; codecs' })}`)).json.error.code, 'invalid_type')
   })
   it('accepts types by extension', async () => {
     const r = await call(handler, 'GET', `/s3/params${q({ filename: 'scan.PDF', type: 'application/octet-stream' })}`)
