@@ -112,7 +112,7 @@ try {
     // React 18 for the wrapper's React 18 test lives in its own small package.
     await run('install React 18 for its test', 'npm', ['ci', '--prefix', 'test/react18', '--no-audit', '--no-fund', '--silent'])
   }
-  if (!only || only === 'server') await run('server, transport and contract-fake unit tests', 'node', [...nodeTest('test/server'), ...testFiles('test/transport'), ...testFiles('test/fakes')])
+  if (!only || only === 'server') await run('server, transport, image preparation and contract-fake unit tests', 'node', [...nodeTest('test/server'), ...testFiles('test/transport'), ...testFiles('test/prepare'), ...testFiles('test/fakes')])
   // npm pack (which builds), then the tarball installed into fresh projects on the engines floor.
   if (!only || only === 'package') await run('package as a new user installs it', 'node', nodeTest('test/package'))
   if (!only || only === 'element') await run('element tests (Chromium)', 'npx', ['web-test-runner', '--config', 'web-test-runner.config.mjs'])
