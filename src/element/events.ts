@@ -1,3 +1,4 @@
+import type { Processing } from '../prepare/index.js'
 /** What the element knows about a file before it is stored. */
 export interface FileSummary {
   id: string
@@ -32,6 +33,10 @@ export interface FileInfo {
   meta: Record<string, unknown>
   /** Where the file came from: the user's device (`local`: picked, dropped or pasted) or a link the server fetched (`url`). */
   source: 'local' | 'url'
+  /** Bytes of the file as the user picked it: more than `size` when `resize-images` scaled it down. */
+  originalSize: number
+  /** What was done to the file before upload (`convert-heic`, `resize-images`, location removed), when anything was. */
+  processing?: Processing
   /** False while the file is temporary (the server's `store: 'manual'`) until the app's server keeps it. */
   stored: boolean
   /**

@@ -2,6 +2,7 @@ import { Backend, defaultRetry, type HeadersOption, type StoredInfo } from '../t
 import { extensionOf } from '../shared/names.js'
 import { partCount, partSizeFor } from '../shared/parts.js'
 import type { FileInfo } from './events.js'
+import type { PreparedState } from './prepare.js'
 
 /** What of an Uppy file the description reads. */
 interface UploadedFile {
@@ -10,6 +11,8 @@ interface UploadedFile {
   size: number | null
   data?: unknown
   meta: Record<string, unknown>
+  /** Set by image preparation (see prepare.ts). */
+  hoistPrepared?: PreparedState
 }
 
 interface DescribeContext {
@@ -54,7 +57,9 @@ export async function describeFile(file: UploadedFile, answer: Partial<StoredInf
     meta,
     source: typeof link === 'string' ? 'url' : 'local',
     stored: stored.stored ?? true,
+    originalSize: file.hoistPrepared?.originalSize ?? stored.size,
   }
+  if (file.hoistPrepared) info.processing = file.hoistPrepared.processing
   if (stored.provider) info.provider = stored.provider
   return info
 }

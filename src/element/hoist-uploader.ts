@@ -4,6 +4,7 @@ import { parseSize } from '../shared/sizes.js'
 import type { AllComplete, FileInfo } from './events.js'
 import { styles } from './hoist-uploader.styles.js'
 import { FormController } from './form-controller.js'
+import { aspectOf, prepareOf } from './image-options.js'
 import { directionOf, type UppyLocale } from './locales.js'
 import { UppyController, type UploaderConfig } from './uppy-controller.js'
 import type { HeadersOption, HoistUppy, TransportName } from './types.js'
@@ -137,10 +138,29 @@ export class HoistUploader extends ReactiveElement {
   @property() locale?: string | UppyLocale
 
   /**
-   * Sources beside the user's device, space-separated: `url` adds a Link tab whose files the server
-   * fetches (it must allow it: `fromUrl` in `createUploadHandler`).
+   * Sources beside the user's device, space-separated: `camera` (photo and video), `screen`
+   * (recording and screenshot), `audio` (microphone), each a tab loaded on demand, and `url`, a Link
+   * tab whose files the server fetches (it must allow it: `fromUrl` in `createUploadHandler`).
    */
   @property() sources = ''
+
+  /** An edit button on each image: crop, rotate and flip before upload (Uppy's image editor, loaded on demand). */
+  @property({ attribute: 'image-editor', type: Boolean }) imageEditor = false
+
+  /** The crop the editor keeps, as width/height (`1/1` for avatars, `16/9`); the editor then opens by itself for each image added. */
+  @property({ attribute: 'crop-aspect' }) cropAspect = ''
+
+  /** Downscale images whose long side is larger than this many pixels, in a worker; never upscales. */
+  @property({ attribute: 'resize-images', type: Number }) resizeImages?: number
+
+  /** JPEG and WebP quality of resized and converted images, 0–1 (default 0.85). */
+  @property({ attribute: 'image-quality', type: Number }) imageQuality = 0.85
+
+  /** HEIC/HEIF photos become JPEGs when added (on by default when `resize-images` is set; `convert-heic="off"` keeps them). */
+  @property({ attribute: 'convert-heic' }) convertHeic?: string
+
+  /** Keep photos' location (GPS) data; by default it is removed from JPEGs before upload, without re-encoding them. */
+  @property({ attribute: 'keep-metadata', type: Boolean }) keepMetadata = false
 
   /** Removing a stored file from the list also deletes it from storage (`DELETE {endpoint}/object`); the remove button says so. */
   @property({ attribute: 'delete-on-remove', type: Boolean }) deleteOnRemove = false
@@ -207,6 +227,9 @@ export class HoistUploader extends ReactiveElement {
       withCredentials: this.withCredentials,
       restore: this.restore,
       sources: (this.sources ?? '').split(/[\s,]+/).filter(Boolean),
+      imageEditor: this.imageEditor,
+      cropAspect: aspectOf(this.cropAspect),
+      prepare: prepareOf(this),
       deleteOnRemove: this.deleteOnRemove,
       group: this.group || this.formValue === 'group',
     }

@@ -8,6 +8,9 @@ import { describeFile } from './file-info.js'
 import { LinkError, linkFile, storedOrFailed } from './links.js'
 import { StoredFiles } from './stored-files.js'
 import { LinkSource } from './link-source.js'
+import { applyCapture, type CaptureConfig } from './capture.js'
+import { trapFocusInPanels } from './focus-trap.js'
+import { type PrepareConfig, Preparer } from './prepare.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
 import { paceRenders } from './render-pace.js'
@@ -37,8 +40,11 @@ export interface UploaderConfig {
   headers: HeadersOption | undefined
   withCredentials: boolean
   restore: boolean
-  /** Sources beside the user's device: `url` adds the Link tab. */
+  /** Sources beside the user's device: `url` adds the Link tab; `camera`, `screen` and `audio` add capture tabs. */
   sources: string[]
+  imageEditor: CaptureConfig['imageEditor']
+  cropAspect: CaptureConfig['cropAspect']
+  prepare: PrepareConfig
   deleteOnRemove: boolean
   group: boolean
 }
@@ -145,8 +151,17 @@ export class UppyController implements ReactiveController {
     }
   }
 
-  /** The Link tab, while `sources` lists `url`. */
+  /** Takes a file out of the list with the reason, as a restriction does. */
+  #refuse(uppy: Uppy, file: AnyFile, code: string, message: string): void {
+    uppy.removeFile(file.id)
+    uppy.info(message, 'error', 6000)
+    emit(this.#host, 'restriction-failed', { file: summary(file), error: { code, message } })
+  }
+
+  /** The Link tab while `sources` lists `url`; the capture tabs and the image editor, loaded on demand. */
   #applySources(uppy: Uppy, config: UploaderConfig): void {
+    const root = this.#host.shadowRoot
+    if (root) void applyCapture(uppy, root, DASHBOARD_ID, () => (this.uppy === uppy ? this.#config() : undefined))
     const wanted = config.sources.includes('url')
     const present = uppy.getPlugin(LINK_ID)
     if (wanted && !present) {
@@ -212,13 +227,16 @@ export class UppyController implements ReactiveController {
     dashboard.addFiles = (files) => void this.#add(uppy, dashboardDescriptors(DASHBOARD_ID, files))
     const unpace = paceRenders(uppy, DASHBOARD_ID)
     const unexpose = exposeParts(target)
+    const untrap = this.#host.shadowRoot ? trapFocusInPanels(uppy, DASHBOARD_ID, this.#host.shadowRoot) : () => {}
     this.#unmount = () => {
       unpace()
       unexpose()
+      untrap()
     }
     this.uppy = uppy
     this.#installTransport(config)
     this.#wire(uppy)
+    new Preparer(uppy, () => this.#config().prepare, (file, message) => this.#refuse(uppy, file, 'prepare_failed', message))
     this.#applySources(uppy, config)
     this.#applied = config
     void this.#applyLocale(config.locale)
@@ -286,7 +304,7 @@ export class UppyController implements ReactiveController {
       if (!updated) this.#reinstall(prev, next)
     }
     if (next.restore && !prev.restore) void this.#restore(uppy)
-    if (changed(['sources'])) this.#applySources(uppy, next)
+    if (changed(['sources', 'imageEditor', 'cropAspect'])) this.#applySources(uppy, next)
     if (changed(['deleteOnRemove'])) uppy.getPlugin(DASHBOARD_ID)?.setOptions(dashboardOptionsOf(next))
     this.#applied = next
   }
@@ -327,6 +345,9 @@ export class UppyController implements ReactiveController {
     uppy.on('file-added', (file) => emit(host, 'file-added', { file: summary(file as AnyFile) }))
     // Once per batch: a state update per file would copy the whole file list each time.
     uppy.on('files-added', (files) => this.#declare(files as AnyFile[], this.#config()))
+    // Preparing and editing change a file's bytes before upload: its declared size follows.
+    uppy.on('preprocess-complete', (file) => file && this.#declare([file as AnyFile], this.#config()))
+    uppy.on('file-editor:complete', (file) => this.#declare([file as AnyFile], this.#config()))
     uppy.on('file-removed', (file) => {
       // Out of the stored files first, so the form's value no longer has it when the event is heard.
       this.stored.removed(summary(file as AnyFile))

@@ -1,27 +1,14 @@
 // Accessibility in Chromium: axe-core on the widget in four states, the live region, and a
 // keyboard-only session (tab in, open the picker, start, pause, cancel, remove).
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import type { FileChooser, Page } from 'playwright-core'
+import type { FileChooser } from 'playwright-core'
 import { demoAndBrowser } from '../helpers/app.js'
+import { axe, serious } from '../helpers/axe.js'
 import { addGenerated, record, waitForEvents, writeTestFile } from '../helpers/page.js'
-
-const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8')
-
-interface Violation { id: string; impact: string; targets: string[] }
-
-async function axe(page: Page): Promise<Violation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE })
-  return page.evaluate(async () => {
-    const w = window as unknown as { axe: { run: (el: Element, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
-    const result = await w.axe.run(document.querySelector('hoist-uploader')!, { resultTypes: ['violations'] })
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' >> ')) }))
-  })
-}
-const serious = (v: Violation[]) => v.filter((x) => x.impact === 'serious' || x.impact === 'critical')
 
 describe('accessibility', () => {
   const t = demoAndBrowser()

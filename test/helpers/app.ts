@@ -4,7 +4,7 @@ import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { after, before } from 'node:test'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from './browser.js'
 import { join } from 'node:path'
 
@@ -139,3 +139,19 @@ export function cdnEntryAlone(): (path: string) => Buffer | null | undefined {
 /** `startSite`'s scripts for a page that loads the one-file build as a CDN serves it: dist/cdn's entry file and its chunks. */
 export const cdnBuild = (path: string): Buffer | undefined =>
   path === '/hoist-uploader.js' || (path.startsWith('/chunks/') && !path.includes('..')) ? readFileSync(`${cdnDir}${path}`) : undefined
+
+/**
+ * A new page of a new site that loads the one-file build (dist/cdn, chunks beside it) with
+ * `<hoist-uploader endpoint=… attributes>`, once the element has its Uppy; with the page errors it
+ * throws. The site is added to `sites`, for the caller to close.
+ */
+export async function cdnElementPage(browser: Browser, sites: Site[], endpoint: string, attributes: string, title = 'Hoist'): Promise<{ page: Page; errors: string[] }> {
+  const site = await startSite(`<!doctype html><meta charset="utf-8"><title>${title}</title><script type="module" src="/hoist-uploader.js"></script><hoist-uploader endpoint="${endpoint}" ${attributes}></hoist-uploader>`, cdnBuild)
+  sites.push(site)
+  const page = await browser.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.goto(site.url)
+  await page.waitForFunction(() => !!document.querySelector('hoist-uploader')?.uppy)
+  return { page, errors }
+}
