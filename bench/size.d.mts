@@ -10,6 +10,8 @@ export interface SizeResult {
     pageGzip: number
     /** Files loaded only when used: languages, stock aws-s3, Golden Retriever, the MD5 hasher. */
     lazyFiles: number
+    /** The capture and preparation chunks: when a page fetches each, and its size. */
+    lazy: { name: string; when: string; raw: number; gzip: number }[]
   }
   stockUppy: { rawJs: number; gzipJs: number; gzipCss: number; gzip: number }
   /** `hoist.pageGzip` over `stockUppy.gzip`. */

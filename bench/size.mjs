@@ -52,11 +52,23 @@ export async function measure() {
       staticImports: loaded.size - 1,
       pageGzip,
       lazyFiles: extras.outputFiles.filter((f) => f.path.endsWith('.js')).length,
+      lazy: lazySizes(extras),
     },
     stockUppy: { rawJs: baseline.outputFiles[0].contents.length, gzipJs: baselineJs, gzipCss: baselineCss, gzip: baselineJs + baselineCss },
     // What a page loads before its first upload, over stock Uppy: the figure every budget uses.
     ratio: Number((pageGzip / (baselineJs + baselineCss)).toFixed(3)),
   }
+}
+
+/** The capture and preparation chunks a page fetches when it uses them, gzip bytes each, by file name without its hash. */
+const FEATURE_CHUNKS = { camera: 'sources="camera"', screen: 'sources="screen"', audio: 'sources="audio"', 'image-editor': 'image-editor', prepare: 'the first image added (location removal, resize-images, convert-heic)', 'heic-worker': 'the first HEIC file, with convert-heic (libheif as WebAssembly)' }
+function lazySizes(extras) {
+  const named = (f) => f.path.split('/').pop().replace(/-[A-Z0-9]+\.js$/, '')
+  return Object.entries(FEATURE_CHUNKS).map(([name, when]) => {
+    const file = extras.outputFiles.find((f) => f.path.endsWith('.js') && named(f) === name)
+    if (!file) throw new Error(`no chunk named ${name} in the CDN build`)
+    return { name, when, raw: file.contents.length, gzip: gz(file.contents) }
+  })
 }
 
 function version(name) {
@@ -89,8 +101,13 @@ is ${r.hoist.parts.lit.toLocaleString('en')} B, Hoist's own code ${r.hoist.parts
 remote-provider browser that the inline Dashboard never renders, and Hoist's theme layer) ${r.hoist.parts.css.toLocaleString('en')} B; the rest is
 Uppy itself, less the remote-provider browser. The ${r.hoist.lazyFiles} lazy files in \`chunks/\` beside it
 (the languages of \`locale\`, stock \`@uppy/aws-s3\` for \`transport="uppy-aws-s3"\`, Golden Retriever for \`restore\` and the MD5 code
-that checks stored parts on resume) are standalone, fetched only when used, and not counted; without them a page still
-uploads, in English, and a resume sends again the parts it cannot check.
+that checks stored parts on resume, the capture tabs, the image editor and image preparation) are fetched only when used, and not
+counted; without them a page still uploads, in English, and a resume sends again the parts it cannot check. The capture tabs and
+the editor use the entry's Preact and Uppy \`UIPlugin\` (handed over through one global), so they carry only their own code:
+
+| Chunk | Fetched with | Raw | Gzip |
+| --- | --- | ---: | ---: |
+${r.hoist.lazy.map((c) => `| \`${c.name}\` | ${c.when} | ${c.raw.toLocaleString('en')} B | ${c.gzip.toLocaleString('en')} B |`).join('\n')}
 `
 }
 

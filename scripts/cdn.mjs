@@ -80,7 +80,7 @@ const EXTRAS = new Map([
   ['./capture/screen.js', { name: 'screen', entry: 'src/element/capture/screen.ts', shared: true }],
   ['./capture/audio.js', { name: 'audio', entry: 'src/element/capture/audio.ts', shared: true }],
   ['./capture/editor.js', { name: 'image-editor', entry: 'src/element/capture/editor.ts', shared: true }],
-  ['../prepare/index.js', { name: 'prepare', entry: 'src/prepare/index.ts', shared: true }],
+  ['../prepare/uppy-file.js', { name: 'prepare', entry: 'src/prepare/uppy-file.ts', shared: true }],
   ...locales.map((code) => [`@uppy/locales/lib/${code}.js`, { name: code, entry: `@uppy/locales/lib/${code}.js` }]),
 ])
 

@@ -2,17 +2,15 @@ import { Backend, defaultRetry, type HeadersOption, type StoredInfo } from '../t
 import { extensionOf } from '../shared/names.js'
 import { partCount, partSizeFor } from '../shared/parts.js'
 import type { FileInfo } from './events.js'
-import type { PreparedState } from './prepare.js'
+import type { WithPrepared } from '../prepare/uppy-file.js'
 
 /** What of an Uppy file the description reads. */
-interface UploadedFile {
+interface UploadedFile extends WithPrepared {
   id: string
   name?: string
   size: number | null
   data?: unknown
   meta: Record<string, unknown>
-  /** Set by image preparation (see prepare.ts). */
-  hoistPrepared?: PreparedState
 }
 
 interface DescribeContext {

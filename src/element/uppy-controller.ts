@@ -10,7 +10,7 @@ import { StoredFiles } from './stored-files.js'
 import { LinkSource } from './link-source.js'
 import { applyCapture, type CaptureConfig } from './capture.js'
 import { trapFocusInPanels } from './focus-trap.js'
-import { type PrepareConfig, Preparer } from './prepare.js'
+import { type PrepareConfig, prepareAdded } from './prepare.js'
 import { loadLocale, type UppyLocale } from './locales.js'
 import { exposeParts } from './parts.js'
 import { paceRenders } from './render-pace.js'
@@ -236,7 +236,7 @@ export class UppyController implements ReactiveController {
     this.uppy = uppy
     this.#installTransport(config)
     this.#wire(uppy)
-    new Preparer(uppy, () => this.#config().prepare, (file, message) => this.#refuse(uppy, file, 'prepare_failed', message))
+    prepareAdded(uppy, () => this.#config().prepare, (file, message) => this.#refuse(uppy, file, 'prepare_failed', message))
     this.#applySources(uppy, config)
     this.#applied = config
     void this.#applyLocale(config.locale)
