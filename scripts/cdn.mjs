@@ -109,7 +109,7 @@ function workerNamePlugin(workerFile) {
         const source = readFileSync(args.path, 'utf8')
         const named = "new URL('./heic-worker.js', import.meta.url)"
         if (!source.includes(named)) throw new Error(`${args.path} no longer starts its worker from ${named}: update scripts/cdn.mjs`)
-        return { contents: source.replace(named, `new URL(${JSON.stringify(`./${workerFile}`)}, import.meta.url)`), loader: 'ts' }
+        return { contents: source.replaceAll(named, `new URL(${JSON.stringify(`./${workerFile}`)}, import.meta.url)`), loader: 'ts' }
       })
     },
   }

@@ -32,12 +32,12 @@ const pending = new Map<number, { resolve: (r: Encoded) => void; reject: (e: Err
  */
 function heicWorker(): Worker {
   if (worker) return worker
-  const url = new URL('./heic-worker.js', import.meta.url)
+  // Written out in full twice: bundlers (Vite, webpack) find a worker by this exact shape.
   try {
-    worker = new Worker(url, { type: 'module' })
+    worker = new Worker(new URL('./heic-worker.js', import.meta.url), { type: 'module' })
   } catch {
-    const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)}`], { type: 'text/javascript' }))
-    worker = new Worker(shim, { type: 'module' })
+    const url = new URL('./heic-worker.js', import.meta.url).href
+    worker = new Worker(URL.createObjectURL(new Blob([`import ${JSON.stringify(url)}`], { type: 'text/javascript' })), { type: 'module' })
   }
   worker.onmessage = (e: MessageEvent<{ id: number; answer?: Encoded; error?: string }>) => {
     const waiting = pending.get(e.data.id)
