@@ -2,9 +2,14 @@ import '../src/define.js'
 import type { FileInfo, HoistEventName } from '../src/index.js'
 
 const uploader = document.querySelector('hoist-uploader')!
-// `?sources=url` shows the Link tab (the demo's server fetches links when started with HOIST_FROM_URL=on).
-const sources = new URLSearchParams(location.search).get('sources')
-if (sources) uploader.setAttribute('sources', sources)
+// The page's query sets these attributes: `?sources=url` shows the Link tab (the demo's server fetches
+// links when started with HOIST_FROM_URL=on), `?sources=camera+screen+audio&image-editor&resize-images=2048`
+// the capture tabs, the editor and resizing.
+const query = new URLSearchParams(location.search)
+for (const name of ['sources', 'image-editor', 'crop-aspect', 'resize-images', 'image-quality', 'convert-heic', 'keep-metadata']) {
+  const value = query.get(name)
+  if (value !== null) uploader.setAttribute(name, value)
+}
 const log = document.querySelector<HTMLOListElement>('#log')!
 const files = document.querySelector<HTMLUListElement>('#files')!
 const count = document.querySelector<HTMLSpanElement>('#file-count')!
