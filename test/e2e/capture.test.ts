@@ -10,9 +10,8 @@ import { CHROME_ARGS, chromePath } from '../helpers/browser.js'
 import { axe, serious } from '../helpers/axe.js'
 import { sha256 } from '../helpers/page.js'
 
-const TITLE = 'capture page'
-// Fake devices stand in for the camera and microphone, and the page's own tab for the screen.
-const CAPTURE_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--auto-accept-this-tab-capture', `--auto-select-tab-capture-source-by-title=${TITLE}`]
+// Chromium's fake devices stand in for the camera, the microphone and the screen, and its fake UI grants them.
+const CAPTURE_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
 
 const el = 'hoist-uploader'
 const button = (page: Page, title: string) => page.locator(`${el} button[title="${title}"]`)
@@ -69,7 +68,7 @@ describe('capture tabs and the image editor (script tag, fake devices)', () => {
     await cli?.stop()
   })
 
-  const pageWith = (attributes: string) => cdnElementPage(browser, sites, cli.url, attributes, TITLE)
+  const pageWith = (attributes: string) => cdnElementPage(browser, sites, cli.url, attributes)
 
 
   const openTab = async (page: Page, name: string) => {
