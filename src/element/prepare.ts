@@ -23,6 +23,7 @@ function mayNeed(file: AnyFile, config: PrepareConfig): boolean {
 /**
  * Prepares images as they are added, one at a time (in workers where the browser allows), and
  * makes each upload wait for the files it carries. A file that cannot be prepared goes to `failed`.
+ * Draws the images' previews too.
  */
 export function prepareAdded(uppy: Uppy, config: () => PrepareConfig, failed: (file: AnyFile, message: string) => void): void {
   const pending = new Map<string, Promise<void>>()
@@ -39,4 +40,12 @@ export function prepareAdded(uppy: Uppy, config: () => PrepareConfig, failed: (f
     pending.set(file.id, done.finally(() => pending.delete(file.id)))
   })
   uppy.addPreProcessor(async (ids) => void (await Promise.all(ids.map((id) => pending.get(id)))))
+  // Previews, in place of the Dashboard's thumbnail generator (see src/prepare/thumbnail.ts).
+  const draw = (file: AnyFile | undefined) => {
+    if (file && !file.isRemote && file.data instanceof Blob && /^image\/(jpe?g|gif|png|svg\+xml|bmp|webp|avif)$/.test(file.type ?? '')) void load().then((chunk) => chunk.thumbnail(uppy, file.id), () => {})
+  }
+  uppy.on('file-added', draw as never)
+  uppy.on('thumbnail:request', draw as never)
+  uppy.on('restored', () => uppy.getFiles().forEach((f) => draw(f as AnyFile)))
+  uppy.on('file-removed', (file) => file.preview?.startsWith('blob:') && URL.revokeObjectURL(file.preview))
 }

@@ -460,6 +460,8 @@ function dashboardOptionsOf(c: UploaderConfig) {
     disabled: c.disabled,
     direction: c.direction,
     proudlyDisplayPoweredByUppy: false,
+    // Hoist draws the previews off the main thread (src/prepare/thumbnail.ts).
+    disableThumbnailGenerator: true,
     showRemoveButtonAfterComplete: true,
     hideProgressAfterFinish: false,
     // The remove button says what it does.

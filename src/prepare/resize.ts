@@ -2,7 +2,9 @@ import { type Encoded, encodeScaled } from './raster.js'
 
 export interface ResizeJob {
   data: Blob
+  /** The most pixels on the long side, or across with `byWidth` (previews). */
   maxSide: number
+  byWidth?: boolean
   type: string
   quality: number
 }
@@ -18,8 +20,10 @@ function workerMain(encode: typeof encodeScaled): void {
     try {
       const image = await createImageBitmap(job.data, { imageOrientation: 'from-image' })
       try {
-        if (Math.max(image.width, image.height) <= job.maxSide) scope.postMessage({ id, answer: { resized: false, width: image.width, height: image.height } })
-        else scope.postMessage({ id, answer: { resized: true, from: { width: image.width, height: image.height }, ...(await encode(image, job.maxSide, job.type, job.quality)) } })
+        const long = Math.max(image.width, image.height)
+        const side = job.byWidth ? image.width : long
+        if (side <= job.maxSide) scope.postMessage({ id, answer: { resized: false, width: image.width, height: image.height } })
+        else scope.postMessage({ id, answer: { resized: true, from: { width: image.width, height: image.height }, ...(await encode(image, (job.maxSide * long) / side, job.type, job.quality)) } })
       } finally {
         image.close()
       }
@@ -82,8 +86,9 @@ export async function resize(job: ResizeJob): Promise<Resized> {
 async function resizeHere(job: ResizeJob): Promise<Resized> {
   const image = await createImageBitmap(job.data, { imageOrientation: 'from-image' })
   try {
-    if (Math.max(image.width, image.height) <= job.maxSide) return { resized: false, width: image.width, height: image.height }
-    const scale = job.maxSide / Math.max(image.width, image.height)
+    const side = job.byWidth ? image.width : Math.max(image.width, image.height)
+    if (side <= job.maxSide) return { resized: false, width: image.width, height: image.height }
+    const scale = job.maxSide / side
     const canvas = document.createElement('canvas')
     canvas.width = Math.max(1, Math.round(image.width * scale))
     canvas.height = Math.max(1, Math.round(image.height * scale))

@@ -2,6 +2,8 @@ import type Uppy from '@uppy/core'
 import type { UppyFile } from '@uppy/core'
 import { prepareImage, type PrepareOptions, type Processing } from './index.js'
 
+export { thumbnail } from './thumbnail.js'
+
 type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
 
 export interface PreparedState {
@@ -29,8 +31,9 @@ export async function prepareFile(uppy: Uppy, id: string, options: PrepareOption
     if (!out || !now) return
     const extension = out.name.includes('.') ? out.name.split('.').pop()! : ''
     const prepared: PreparedState = { originalSize: file.size ?? 0, processing: out.processing }
-    uppy.setFileState(id, { data: out.data, size: out.data.size, type: out.type, name: out.name, extension, preview: undefined, meta: { ...now.meta, name: out.name, type: out.type }, [PREPARED]: prepared } as never)
-    uppy.emit('thumbnail:request', uppy.getFile(id) as never)
+    uppy.setFileState(id, { data: out.data, size: out.data.size, type: out.type, name: out.name, extension, meta: { ...now.meta, name: out.name, type: out.type }, [PREPARED]: prepared } as never)
+    // Location removed, the picture is the same: its preview stays.
+    if (out.processing.convertedFrom || out.processing.resized) uppy.emit('thumbnail:request', uppy.getFile(id) as never)
   } catch (err) {
     const now = uppy.getFile(id) as AnyFile | undefined
     if (now) failed(now, `${file.name} could not be prepared: ${(err as Error).message}`)

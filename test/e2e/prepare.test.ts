@@ -108,6 +108,22 @@ describe('image preparation (script tag)', () => {
     assert.deepEqual(errors, [])
   })
 
+  it('previews are drawn by Hoist (280 px wide, upright), not by the Dashboard\'s thumbnail generator', async () => {
+    const { page } = await pageWith('')
+    const photo = await sidewaysPhoto(page, 'preview.jpg')
+    await page.locator('hoist-uploader input[type=file]').first().setInputFiles([photo.path])
+    await page.waitForFunction(() => !!document.querySelector('hoist-uploader')!.uppy!.getFiles()[0]?.preview)
+    const preview = await page.evaluate(async () => {
+      const uppy = document.querySelector('hoist-uploader')!.uppy!
+      const plugins: string[] = []
+      uppy.iteratePlugins((p: { id: string }) => plugins.push(p.id))
+      const bitmap = await createImageBitmap(await (await fetch(uppy.getFiles()[0].preview!)).blob())
+      return { width: bitmap.width, height: bitmap.height, plugins }
+    })
+    assert.deepEqual([preview.width, preview.height], [280, 420], 'the sideways photo previews upright')
+    assert.ok(!preview.plugins.some((id) => /Thumbnail/.test(id)), preview.plugins.join(', '))
+  })
+
   it('with keep-metadata, the resized photo still has its GPS tags', async () => {
     const { page } = await pageWith('resize-images="2048" keep-metadata')
     const photo = await sidewaysPhoto(page, 'kept.jpg')
