@@ -20,6 +20,10 @@ function mayNeed(file: AnyFile, config: PrepareConfig): boolean {
   return config.stripLocation && (type === 'image/jpeg' || (type === '' && /\.jpe?g$/i.test(name)))
 }
 
+/** Whether the page asked for something beyond location removal that this file needs (a conversion, a resize). */
+const asked = (file: AnyFile, config: PrepareConfig) =>
+  (config.convertHeic && /^image\/hei[cf]|\.hei[cf]$/i.test(`${file.type} ${file.name}`)) || (!!config.maxSide && /^image\/(jpeg|png|webp)$/.test(file.type ?? ''))
+
 /**
  * Prepares images as they are added, one at a time (in workers where the browser allows), and
  * makes each upload wait for the files it carries. A file that cannot be prepared goes to `failed`.
@@ -34,7 +38,12 @@ export function prepareAdded(uppy: Uppy, config: () => PrepareConfig, failed: (f
     const done = (queue = queue.then(() =>
       load().then(
         (chunk) => chunk.prepareFile(uppy, file.id, options, failed),
-        (err: Error) => failed(file as AnyFile, `${file.name} could not be prepared: ${err.message}`),
+        // Without the chunk (a page serving hoist-uploader.js alone), a HEIC or an image to resize that
+        // the page asked for cannot be made; a photo whose location only was to go uploads as it is.
+        (err: Error) =>
+          asked(file as AnyFile, options)
+            ? failed(file as AnyFile, `${file.name} could not be prepared: ${err.message}`)
+            : console.warn(`<hoist-uploader>: ${file.name} is uploaded with its location data: image preparation could not load (${err.message}). Serve dist/cdn/chunks/ beside hoist-uploader.js.`),
       ),
     ))
     pending.set(file.id, done.finally(() => pending.delete(file.id)))

@@ -10,6 +10,8 @@ import type { FileInfo } from '../../src/index.js'
 import { cdnBuild, cdnEntryAlone, startCli, startSite, type Running, type Site } from '../helpers/app.js'
 import { launchChromium } from '../helpers/browser.js'
 import { fileSha, storedSha, writeTestFile } from '../helpers/page.js'
+import { buildExifSegment, jpegWithExif } from '../helpers/exif.js'
+import jpeg from 'jpeg-js'
 
 /** A page of `site` in a new browser, with the page errors it throws; the browser closes after `fn`. */
 async function onPage(site: Site, fn: (page: Page, errors: string[]) => Promise<void>, watch?: (page: Page) => void): Promise<void> {
@@ -97,6 +99,32 @@ describe('script tag: dist/cdn/hoist-uploader.js', () => {
     let site: Site
     before(async () => (site = await startSite(pageHtml(), cdnEntryAlone())))
     after(() => site?.close())
+
+    it('a photo uploads as picked, with a warning that its location stayed; an image to resize is refused with the reason', async () => {
+      const photo = join(dir, 'located.jpg')
+      const pixels = { data: Buffer.alloc(64 * 48 * 4, 200), width: 64, height: 48 }
+      writeFileSync(photo, jpegWithExif(jpeg.encode(pixels, 90).data, buildExifSegment({ order: 'II', gps: { lat: 48.8584, lon: 2.2945 } })))
+      const warnings: string[] = []
+      await onPage(
+        site,
+        async (page) => {
+          await page.waitForFunction(() => !!document.querySelector('hoist-uploader')?.uppy)
+          const byName = await uploadChecked(page, [photo])
+          assert.equal(byName['located.jpg'].processing, undefined)
+          assert.equal(warnings.filter((w) => /located\.jpg is uploaded with its location data/.test(w)).length, 1, warnings.join('\n'))
+          await page.evaluate(() => document.querySelector('hoist-uploader')!.setAttribute('resize-images', '32'))
+          const refused = page.evaluate(() => new Promise<{ error: { code: string; message: string } }>((resolve) => document.querySelector('hoist-uploader')!.addEventListener('restriction-failed', (e) => resolve(e.detail), { once: true })))
+          await page.evaluate(async (b64) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
+            await document.querySelector('hoist-uploader')!.addFiles([new File([bytes], 'to-resize.jpg', { type: 'image/jpeg' })])
+          }, readFileSync(photo).toString('base64'))
+          const { error } = await refused
+          assert.equal(error.code, 'prepare_failed')
+          assert.match(error.message, /^to-resize\.jpg could not be prepared: /)
+        },
+        (page) => page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text())),
+      )
+    })
 
     it('registers the tag and uploads, single and multipart; a missing language falls back to English with one warning', async () => {
       const warnings: string[] = []
