@@ -3,7 +3,8 @@
 // root; BENCH_WAN=0 leaves them out and BENCH_WAN_MIB (default 1024) sets their big file's size. BENCH_TRANSFER=0
 // leaves out the loopback transfer, heap, 1,000-file and resume-check (bench/verify.ts) runs; BENCH_SCALING=0
 // the 100 / 300 / 1,000-file runs (bench/scaling.ts); BENCH_SIGNING=0 the signing throughput on one core
-// (bench/signing.ts); BENCH_LOAD=0 the load and failure run (bench/load.ts). A section left out keeps what
+// (bench/signing.ts); BENCH_LOAD=0 the load and failure run (bench/load.ts); BENCH_PREPARE=0 the photo
+// preparation run (bench/prepare.ts). A section left out keeps what
 // RESULTS.md said before, its rows in the Targets table included. Each section's wall time goes to stderr.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -22,6 +23,7 @@ import { SIGNING, signingThroughput, type SigningResult } from './signing.js'
 import { runLoad } from './load.js'
 import { loadPassed, loadReport } from './load-report.js'
 import { verifyCost, verifySection } from './verify.js'
+import { prepareCost, prepareSection } from './prepare.js'
 
 const MiB = 1024 * 1024
 const root = new URL('..', import.meta.url).pathname
@@ -192,6 +194,7 @@ try {
   const loadOn = process.env.BENCH_LOAD !== '0'
   const scalingOn = process.env.BENCH_SCALING !== '0'
   const signingOn = process.env.BENCH_SIGNING !== '0'
+  const prepareOn = process.env.BENCH_PREPARE !== '0'
   const wanSize = Number(process.env.BENCH_WAN_MIB ?? 1024) * MiB
   const scenarios = transferOn ? [makeScenario(dir, '1 × 256 MiB', 1, 256 * MiB), makeScenario(dir, '20 × 8 MiB', 20, 8 * MiB), makeScenario(dir, '200 × 64 KiB', 200, 64 * 1024)] : []
   const out = !transferOn ? undefined : await timed('loopback transfer, heap, 1,000 files, resume check', () => withRgw(async (app, cleanup) => {
@@ -252,6 +255,14 @@ try {
     build()
     log('load and failure: two instances behind a proxy, one killed')
     load = await timed('load', () => runLoad(browser, dir))
+  }
+
+  let prepared: Awaited<ReturnType<typeof prepareCost>> | undefined
+  if (prepareOn) {
+    // Preparation runs on pages of the CDN build: build what is being measured.
+    build()
+    log('preparing 20 photos before upload')
+    prepared = await timed('prepare', () => prepareCost(browser, dir))
   }
 
   const cpus = os.cpus()
@@ -409,6 +420,7 @@ ${verifySection(o.verify)}`
     out ? memoryMd(out) : kept('Memory and main thread', 'Checking stored parts on resume'),
     signing ? signingMd(signing) : kept('Signing'),
     load ? loadReport(load, written) : kept('Load and failure'),
+    prepared ? prepareSection(prepared) : kept('Preparing photos'),
   ].join('\n')
   writeFileSync(resultsFile, md)
   console.log(md)

@@ -61,7 +61,7 @@ export async function measure() {
 }
 
 /** The capture and preparation chunks a page fetches when it uses them, gzip bytes each, by file name without its hash. */
-const FEATURE_CHUNKS = { camera: 'sources="camera"', screen: 'sources="screen"', audio: 'sources="audio"', 'image-editor': 'image-editor', prepare: 'the first image added (location removal, resize-images, convert-heic)', 'heic-worker': 'the first HEIC file, with convert-heic (libheif as WebAssembly)' }
+const FEATURE_CHUNKS = { camera: 'sources="camera"', screen: 'sources="screen"', audio: 'sources="audio"', 'image-editor': 'image-editor', prepare: 'the first image added (previews, location removal, resize-images, convert-heic)', 'heic-worker': 'the first HEIC file, with convert-heic (libheif as WebAssembly)' }
 function lazySizes(extras) {
   const named = (f) => f.path.split('/').pop().replace(/-[A-Z0-9]+\.js$/, '')
   return Object.entries(FEATURE_CHUNKS).map(([name, when]) => {
