@@ -170,6 +170,8 @@ describe('image preparation (script tag)', () => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
       await document.querySelector('hoist-uploader')!.addFiles([new File([bytes], 'IMG_0001.HEIC', { type: '' })])
     }, heic.toString('base64'))
+    // The Dashboard previews the JPEG it became.
+    await page.waitForFunction(() => !!document.querySelector('hoist-uploader')!.uppy!.getFiles()[0]?.preview)
     const result = await page.evaluate(() => document.querySelector('hoist-uploader')!.upload())
     assert.deepEqual(result.failed, [])
     const [info] = result.successful
