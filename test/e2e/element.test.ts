@@ -32,6 +32,8 @@ interface Backend {
   name: string
   start: () => Promise<Running>
   openUploads: () => Promise<number>
+  /** What is open, for a failure message. */
+  openDetail: () => Promise<string>
   storedNames: () => Promise<string[]>
   /** The error code a page can see when storage refuses a lying upload. */
   lieCode: RegExp
@@ -44,6 +46,7 @@ function diskBackend(): Backend {
     name: 'disk storage',
     start: async () => (app = await startDemo()),
     openUploads: async () => readdirSync(join(app.dir, 'multipart')).length,
+    openDetail: async () => JSON.stringify(readdirSync(join(app.dir, 'multipart'), { recursive: true })),
     storedNames: async () => readdirSync(join(app.dir, 'objects'), { recursive: true }).map(String),
     lieCode: /^length_mismatch$/,
     cleanup: async () => {},
@@ -59,6 +62,7 @@ function rgwBackend(): Backend {
       return startDemo({ bucket: s3.bucket })
     },
     openUploads: async () => (await openUploads(s3.client, s3.bucket)).length,
+    openDetail: async () => JSON.stringify((await openUploads(s3.client, s3.bucket)).map((u) => u.Key)),
     storedNames: async () => ((await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket }))).Contents ?? []).map((o) => o.Key!),
     // RGW answers a refused PUT or form (400/403) without CORS headers, so the page sees only a failed request.
     lieCode: /^(storage_[a-z_]+|network_error)$/,
@@ -66,13 +70,13 @@ function rgwBackend(): Backend {
   }
 }
 
-async function until(check: () => Promise<boolean>, what: string, ms = 15_000) {
+async function until(check: () => Promise<boolean>, what: string, ms = 15_000, detail?: () => Promise<string>) {
   const end = Date.now() + ms
   while (Date.now() < end) {
     if (await check()) return
     await new Promise((r) => setTimeout(r, 200))
   }
-  assert.fail(`timed out waiting for ${what}`)
+  assert.fail(`timed out waiting for ${what}${detail ? `: ${await detail()}` : ''}`)
 }
 
 // Both transports run the same suite: Hoist's own (the default) and stock @uppy/aws-s3.
@@ -170,8 +174,10 @@ for (const [transport, backend] of (['hoist', 'uppy-aws-s3'] as const).flatMap((
       await page.evaluate(() => void document.querySelector('hoist-uploader')!.upload())
       await until(async () => (await backend.openUploads()) === 1, 'the multipart upload to start')
       await waitForEvents(page, 'upload-progress', 1)
+      const refused: string[] = []
+      page.on('response', (r) => r.status() >= 400 && refused.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`))
       await page.evaluate(() => document.querySelector('hoist-uploader')!.cancelAll())
-      await until(async () => (await backend.openUploads()) === 0, 'no incomplete multipart uploads')
+      await until(async () => (await backend.openUploads()) === 0, 'no incomplete multipart uploads', 15_000, async () => `open ${await backend.openDetail()}, refused ${JSON.stringify(refused)}, errors ${JSON.stringify(pageErrors)}`)
       assert.equal(await page.evaluate(() => document.querySelector('hoist-uploader')!.uppy!.getFiles().length), 0)
       assert.ok(!(await backend.storedNames()).some((n) => n.endsWith('archive-48MiB.bin')))
     })
