@@ -1,6 +1,8 @@
 import type Uppy from '@uppy/core'
 import type { UppyFile } from '@uppy/core'
+import { isPreviewSupported } from '@uppy/core/utils'
 import type { PrepareOptions } from '../prepare/index.js'
+import { HEIC_NAME, HEIC_TYPE, JPEG_NAME, RESIZABLE } from '../prepare/kinds.js'
 
 type AnyFile = UppyFile<Record<string, unknown>, Record<string, unknown>>
 
@@ -15,14 +17,14 @@ function mayNeed(file: AnyFile, config: PrepareConfig): boolean {
   const type = file.type ?? ''
   const name = file.name ?? ''
   // Browsers often give .heic files no type, or a generic one: those are checked by their first bytes.
-  if (config.convertHeic && (/^image\/hei[cf]/.test(type) || /\.hei[cf]$/i.test(name) || type === '' || type === 'application/octet-stream')) return true
-  if (config.maxSide && /^image\/(jpeg|png|webp)$/.test(type)) return true
-  return config.stripLocation && (type === 'image/jpeg' || (type === '' && /\.jpe?g$/i.test(name)))
+  if (config.convertHeic && (HEIC_TYPE.test(type) || HEIC_NAME.test(name) || type === '' || type === 'application/octet-stream')) return true
+  if (config.maxSide && RESIZABLE.test(type)) return true
+  return config.stripLocation && (type === 'image/jpeg' || (type === '' && JPEG_NAME.test(name)))
 }
 
 /** Whether the page asked for something beyond location removal that this file needs (a conversion, a resize). */
 const asked = (file: AnyFile, config: PrepareConfig) =>
-  (config.convertHeic && /^image\/hei[cf]|\.hei[cf]$/i.test(`${file.type} ${file.name}`)) || (!!config.maxSide && /^image\/(jpeg|png|webp)$/.test(file.type ?? ''))
+  (config.convertHeic && (HEIC_TYPE.test(file.type ?? '') || HEIC_NAME.test(file.name ?? ''))) || (!!config.maxSide && RESIZABLE.test(file.type ?? ''))
 
 /**
  * Prepares images as they are added, one at a time (in workers where the browser allows), and
@@ -51,7 +53,7 @@ export function prepareAdded(uppy: Uppy, config: () => PrepareConfig, failed: (f
   uppy.addPreProcessor(async (ids) => void (await Promise.all(ids.map((id) => pending.get(id)))))
   // Previews, in place of the Dashboard's thumbnail generator (see src/prepare/thumbnail.ts).
   const draw = (file: AnyFile | undefined) => {
-    if (file && !file.isRemote && file.data instanceof Blob && /^image\/(jpe?g|gif|png|svg\+xml|bmp|webp|avif)$/.test(file.type ?? '')) void load().then((chunk) => chunk.thumbnail(uppy, file.id), () => {})
+    if (file && !file.isRemote && file.data instanceof Blob && isPreviewSupported(file.type ?? '')) void load().then((chunk) => chunk.thumbnail(uppy, file.id), () => {})
   }
   uppy.on('file-added', draw as never)
   uppy.on('thumbnail:request', draw as never)

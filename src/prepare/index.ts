@@ -2,6 +2,7 @@
 // HEIC/HEIF to JPEG, downscaling, and location data removed from JPEGs without re-encoding them.
 import { heicToJpeg, isHeic } from './heic.js'
 import { exifSegment, headerEnd, stripLocation, withExif } from './jpeg-meta.js'
+import { JPEG_NAME, RESIZABLE } from './kinds.js'
 import { resize } from './resize.js'
 
 export interface PrepareOptions {
@@ -35,7 +36,6 @@ export interface Prepared {
   processing: Processing
 }
 
-const RESIZABLE = /^image\/(jpeg|png|webp)$/
 /** Bytes read to find a JPEG's header segments; EXIF, XMP and ICC profiles usually fit well inside. */
 const HEADER_READS = [256 * 1024, 4 * 1024 * 1024]
 
@@ -73,7 +73,7 @@ export async function prepareImage(data: Blob, name: string, options: PrepareOpt
       processing: { convertedFrom: data.type || 'image/heic', ...(resized ? { resized: { from: out.from, to: { width: out.width, height: out.height } } } : {}), removed: ['all metadata of the HEIC file (location included)'] },
     }
   }
-  const type = data.type || (/\.jpe?g$/i.test(name) ? 'image/jpeg' : '')
+  const type = data.type || (JPEG_NAME.test(name) ? 'image/jpeg' : '')
   const header = type === 'image/jpeg' ? await jpegHeader(data) : undefined
   const stripped = header && options.stripLocation ? stripLocation(header) : undefined
   if (options.maxSide && RESIZABLE.test(type)) {

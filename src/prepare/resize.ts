@@ -1,4 +1,5 @@
 import { type Encoded, encodeScaled } from './raster.js'
+import { workerCalls } from './worker-calls.js'
 
 export interface ResizeJob {
   data: Blob
@@ -36,36 +37,11 @@ function workerMain(encode: typeof encodeScaled): void {
 // Builds that keep function names call a `__name` helper inside functions: the script brings its own.
 const workerScript = () => `var __name = (f) => f;\n(${workerMain})(${encodeScaled})`
 
-let worker: Worker | undefined
-let idle: ReturnType<typeof setTimeout> | undefined
-let nextId = 0
-const pending = new Map<number, { resolve: (r: Resized) => void; reject: (e: Error) => void }>()
-
 /** The page's one resize worker, started on first use and stopped after 10 s without work. */
-function resizeWorker(): Worker {
-  clearTimeout(idle)
-  if (!worker) {
-    worker = new Worker(URL.createObjectURL(new Blob([workerScript()], { type: 'text/javascript' })))
-    worker.onmessage = (e: MessageEvent<{ id: number; answer?: Resized; error?: string }>) => {
-      const waiting = pending.get(e.data.id)
-      pending.delete(e.data.id)
-      if (e.data.answer) waiting?.resolve(e.data.answer)
-      else waiting?.reject(new Error(e.data.error))
-      if (pending.size === 0) idle = setTimeout(stop, 10_000)
-    }
-    worker.onerror = (e) => {
-      for (const waiting of pending.values()) waiting.reject(new Error(e.message || 'the resize worker failed'))
-      pending.clear()
-      stop()
-    }
-  }
-  return worker
-}
-
-function stop(): void {
-  worker?.terminate()
-  worker = undefined
-}
+const inWorker = workerCalls<ResizeJob, Resized>(() => new Worker(URL.createObjectURL(new Blob([workerScript()], { type: 'text/javascript' }))), {
+  idleMs: 10_000,
+  failure: (reason) => reason || 'the resize worker failed',
+})
 
 /** Whether this browser can decode and draw images in a worker. */
 const workerCanDraw = () => typeof Worker === 'function' && typeof OffscreenCanvas === 'function' && typeof URL.createObjectURL === 'function'
@@ -75,12 +51,7 @@ const workerCanDraw = () => typeof Worker === 'function' && typeof OffscreenCanv
  * decodes it off the main thread and only the drawing runs on it.
  */
 export async function resize(job: ResizeJob): Promise<Resized> {
-  if (!workerCanDraw()) return resizeHere(job)
-  return new Promise((resolve, reject) => {
-    const id = nextId++
-    pending.set(id, { resolve, reject })
-    resizeWorker().postMessage({ id, job })
-  })
+  return workerCanDraw() ? inWorker(job) : resizeHere(job)
 }
 
 async function resizeHere(job: ResizeJob): Promise<Resized> {

@@ -1,5 +1,6 @@
 import type Uppy from '@uppy/core'
 import type { UppyFile } from '@uppy/core'
+import { extensionOf } from '../shared/names.js'
 import { prepareImage, type PrepareOptions, type Processing } from './index.js'
 
 export { thumbnail } from './thumbnail.js'
@@ -29,9 +30,8 @@ export async function prepareFile(uppy: Uppy, id: string, options: PrepareOption
     const out = await prepareImage(file.data as Blob, file.name ?? '', options)
     const now = uppy.getFile(id) as AnyFile | undefined
     if (!out || !now) return
-    const extension = out.name.includes('.') ? out.name.split('.').pop()! : ''
     const prepared: PreparedState = { originalSize: file.size ?? 0, processing: out.processing }
-    uppy.setFileState(id, { data: out.data, size: out.data.size, type: out.type, name: out.name, extension, meta: { ...now.meta, name: out.name, type: out.type }, [PREPARED]: prepared } as never)
+    uppy.setFileState(id, { data: out.data, size: out.data.size, type: out.type, name: out.name, extension: extensionOf(out.name), meta: { ...now.meta, name: out.name, type: out.type }, [PREPARED]: prepared } as never)
     // Location removed, the picture is the same: its preview stays.
     if (out.processing.convertedFrom || out.processing.resized) uppy.emit('thumbnail:request', uppy.getFile(id) as never)
   } catch (err) {
